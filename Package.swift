@@ -1,0 +1,79 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// Settings every Swift target shares: Swift 6 mode is the package default; these make imports
+/// explicit and existentials visible.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "elastic-apm-lambda-extension",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "elastic-apm-lambda-extension", targets: ["Main"]),
+        .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
+        .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "LambdaSim", targets: ["LambdaSim"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+    ],
+    targets: [
+        // MARK: System libraries (found with pkg-config; `make deps` installs them)
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: The product's modules: Main -> Lifecycle -> Transport -> CShims
+        .target(name: "CShims", dependencies: ["CZlib", "CCurl", "COpenSSL"]),
+        .target(name: "JSON", swiftSettings: swiftSettings),
+        .target(name: "Transport", dependencies: ["CShims", "JSON"], swiftSettings: swiftSettings),
+        .target(
+            name: "Lifecycle",
+            dependencies: [
+                "Transport", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "Main",
+            dependencies: ["Lifecycle", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The local Lambda platform simulator
+        .target(
+            name: "LambdaSim",
+            dependencies: [
+                "Transport", "JSON",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "LambdaSimCLI",
+            dependencies: ["LambdaSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: Tests
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "TransportTests", dependencies: ["Transport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: ["Lifecycle", "LambdaSim", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

@@ -1,0 +1,3 @@
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/pem.h>

@@ -1,0 +1,2 @@
+// The run loop arrives with its issue.
+enum LifecyclePlaceholder {}

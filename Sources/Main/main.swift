@@ -1,0 +1,1 @@
+print("elastic-apm-lambda-extension")
