@@ -32,6 +32,7 @@ struct eapm_http_transfer {
     uint64_t not_before_ms;   // when a waiting retry may start
     CURLcode result;
     int deadline_exceeded;
+    int signed_aws;
     char error_text[CURL_ERROR_SIZE];
     eapm_http_transfer *next; // in exactly one of the client's lists at a time
 };
@@ -244,13 +245,6 @@ eapm_http_transfer *eapm_http_transfer_create(const char *method, const char *ur
         curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_count);
         curl_easy_setopt(easy, CURLOPT_COPYPOSTFIELDS, body_count ? (const char *)body : "");
     }
-    // curl would otherwise wait up to a second for "100 Continue" before sending larger bodies.
-    transfer->headers = curl_slist_append(NULL, "Expect:");
-    if (!transfer->headers) {
-        eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for headers");
-        eapm_http_transfer_destroy(transfer);
-        return NULL;
-    }
     return transfer;
 }
 
@@ -274,6 +268,7 @@ eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *
     if (code == CURLE_OK) code = curl_easy_setopt(transfer->easy, CURLOPT_USERNAME, access_key_id);
     if (code == CURLE_OK) code = curl_easy_setopt(transfer->easy, CURLOPT_PASSWORD, secret_access_key);
     if (code != CURLE_OK) return eapm_fail(error, EAPM_ERR_CURL, code, "SigV4 setup: %s", curl_easy_strerror(code));
+    transfer->signed_aws = 1;
     if (session_token && *session_token) {
         size_t size = strlen(session_token) + 32;
         char *line = malloc(size);
@@ -288,6 +283,9 @@ eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *
 
 eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, eapm_error *error) {
     CURL *easy = transfer->easy;
+    // curl would otherwise wait up to a second for "100 Continue" before sending larger bodies.
+    // Not on signed requests: curl would sign the empty header it then leaves out.
+    if (!transfer->signed_aws && eapm_http_transfer_add_header(transfer, "Expect:", error) != EAPM_OK) return error->code;
     curl_easy_setopt(easy, CURLOPT_HTTPHEADER, transfer->headers);
     curl_easy_setopt(easy, CURLOPT_SHARE, client->share);
     curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);

@@ -168,7 +168,7 @@ extension HTTPResponse {
         }
         self.init(
             status: Int(result.status),
-            headers: HTTPHeaders(rawResponseHeaders: rawHeaders),
+            headers: HTTPFields(rawResponseHeaders: rawHeaders),
             body: Array(UnsafeBufferPointer(start: result.body, count: result.body_count)),
             attempts: Int(result.attempts),
             retryDelays: delays.map { .milliseconds($0) },

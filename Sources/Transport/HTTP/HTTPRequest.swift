@@ -2,7 +2,7 @@
 public struct HTTPRequest: Sendable {
     public var method: String
     public var url: String
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
     public var body: [UInt8]
     /// Bounds each attempt (connect, send, answer).
     public var timeout: Duration
@@ -17,7 +17,7 @@ public struct HTTPRequest: Sendable {
     public var awsSigning: AWSSigning?
 
     public init(
-        method: String = "GET", url: String, headers: HTTPHeaders = [:], body: [UInt8] = [],
+        method: String = "GET", url: String, headers: HTTPFields = [:], body: [UInt8] = [],
         timeout: Duration = .seconds(3), connectTimeout: Duration? = nil, deadline: Deadline? = nil,
         maxResponseBytes: Int = 1 << 20, retry: RetryPolicy = .none, awsSigning: AWSSigning? = nil
     ) {

@@ -1,7 +1,7 @@
 /// The answer to a request, with what it took to get it.
 public struct HTTPResponse: Sendable {
     public var status: Int
-    public var headers: HTTPHeaders
+    public var headers: HTTPFields
     public var body: [UInt8]
     /// How many attempts the retry policy made (1: none retried).
     public var attempts: Int

@@ -1,0 +1,44 @@
+# The commands a newcomer types: `make demo` and `make test`. Everything here works on a fresh
+# Debian 12 with Swift installed, as root (deps installs what is missing, and nothing else).
+SWIFT ?= swift
+EXTENSION := elastic-apm-lambda-extension
+APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gzip ca-certificates
+PYTHON_PACKAGES := jsonschema
+SCENARIO ?= scenarios/happy-path.json
+
+.PHONY: deps build test release check-no-foundation demo clean
+
+deps:
+	@missing=""; for package in $(APT_PACKAGES); do \
+		dpkg -s $$package >/dev/null 2>&1 || missing="$$missing $$package"; done; \
+	command -v python3 >/dev/null 2>&1 || missing="$$missing python3 python3-pip"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@for module in $(PYTHON_PACKAGES); do \
+		python3 -c "import $$module" 2>/dev/null || python3 -m pip install -q $$module 2>/dev/null \
+			|| python3 -m pip install -q --break-system-packages $$module; done
+
+build:
+	$(SWIFT) build
+
+test: build
+	$(SWIFT) test
+	$(MAKE) check-no-foundation
+
+release:
+	$(SWIFT) build -c release --product $(EXTENSION)
+
+# The extension must not link full Foundation (ICU alone is tens of MB and slows every cold start).
+check-no-foundation: release
+	@bin=$$($(SWIFT) build -c release --show-bin-path)/$(EXTENSION); \
+	if ldd $$bin | grep -i 'libFoundation'; then \
+		echo "FAIL: $$bin links Foundation"; exit 1; \
+	else echo "ok: $$bin links no libFoundation*.so"; fi
+
+demo: build
+	$(SWIFT) run lambda-sim --extension $$($(SWIFT) build --show-bin-path)/$(EXTENSION) --scenario $(SCENARIO)
+
+clean:
+	rm -rf .build
