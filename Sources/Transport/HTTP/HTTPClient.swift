@@ -79,7 +79,7 @@ public final class HTTPClient: Sendable {
         let created = request.body.withUnsafeBufferPointer { body in
             eapm_http_transfer_create(
                 request.method, request.url, body.baseAddress, body.count,
-                Int(max(1, request.timeout.milliseconds)), Int(request.connectTimeout?.milliseconds ?? 0),
+                request.timeout == .zero ? 0 : Int(max(1, request.timeout.milliseconds)), Int(request.connectTimeout?.milliseconds ?? 0),
                 request.deadline?.monotonicMilliseconds ?? 0, request.maxResponseBytes, retry, &error)
         }
         guard let transfer = created else { throw TransportError(error) }

@@ -4,7 +4,7 @@ public struct HTTPRequest: Sendable {
     public var url: String
     public var headers: HTTPFields
     public var body: [UInt8]
-    /// Bounds each attempt (connect, send, answer).
+    /// Bounds each attempt (connect, send, answer); `.zero`: no bound (a long poll).
     public var timeout: Duration
     /// Bounds the connect phase of each attempt; nil: only `timeout` applies.
     public var connectTimeout: Duration?

@@ -1,0 +1,168 @@
+public import JSON
+public import Logging
+public import NIOCore
+import Synchronization
+public import Transport
+
+/// The agent's side of the extension (DESIGN §6): intake on `/intake/v2/events`, transaction
+/// registration for proxy transactions, and every other path proxied to APM Server.
+public final class AgentReceiver: Sendable {
+    /// Bodies over this many bytes, as received or once inflated, get 413.
+    public static let maxBodyBytes = 8 << 20
+
+    /// What the receiver tells the rest of the extension.
+    public struct Events: Sendable {
+        /// `flushed=true`: the agent finished the current invocation.
+        public var agentFlushed: @Sendable () -> Void
+        /// A transaction registered for the request id, with the metadata line that came with it.
+        public var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) -> Void
+        /// Ids of transactions the agent reported itself.
+        public var transactionsReported: @Sendable ([String]) -> Void
+
+        public init(
+            agentFlushed: @escaping @Sendable () -> Void,
+            transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) -> Void,
+            transactionsReported: @escaping @Sendable ([String]) -> Void
+        ) {
+            self.agentFlushed = agentFlushed
+            self.transactionRegistered = transactionRegistered
+            self.transactionsReported = transactionsReported
+        }
+    }
+
+    private let forwarder: Forwarder
+    private let apmServer: APMServerClient
+    private let forwarderTimeout: Duration
+    private let events: Events
+    private let logger: Logger
+    /// One inflater per receiver; requests are decoded one at a time under the lock (microseconds).
+    private let inflater: Mutex<Inflater>
+    private let server: Mutex<HTTPServer?> = Mutex(nil)
+
+    public init(
+        forwarder: Forwarder, apmServer: APMServerClient, forwarderTimeout: Duration, events: Events, logger: Logger
+    ) throws(TransportError) {
+        self.forwarder = forwarder
+        self.apmServer = apmServer
+        self.forwarderTimeout = forwarderTimeout
+        self.events = events
+        self.logger = logger
+        inflater = Mutex(try Inflater())
+    }
+
+    /// Binds the receiver; `run()` then serves.
+    public func bind(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
+        let server = try await HTTPServer(
+            host: host, port: port, maxBodyBytes: Self.maxBodyBytes, requestTimeout: requestTimeout, group: group,
+            logger: logger
+        ) { [self] request in await self.handle(request) }
+        self.server.withLock { $0 = server }
+        return server
+    }
+
+    func handle(_ request: ServerRequest) async -> ServerResponse {
+        switch (request.method, request.path) {
+        case ("POST", "/intake/v2/events"):
+            return await receiveIntake(request)
+        case ("POST", "/register/transaction"):
+            return registerTransaction(request)
+        default:
+            return await proxy(request)
+        }
+    }
+
+    // MARK: - Intake
+
+    private func decodedBody(_ request: ServerRequest) throws(ContentDecoding.Failure) -> [UInt8] {
+        let encoding = request.headers["content-encoding"]
+        if encoding == nil { return request.body }
+        return try inflater.withLock { (inflater) throws(ContentDecoding.Failure) in
+            try ContentDecoding.decode(request.body, contentEncoding: encoding, maxBytes: Self.maxBodyBytes, inflater: inflater)
+        }
+    }
+
+    private func receiveIntake(_ request: ServerRequest) async -> ServerResponse {
+        let flushed = request.queryValue("flushed") == "true"
+        defer { if flushed { events.agentFlushed() } }
+        let body: [UInt8]
+        do {
+            body = try decodedBody(request)
+        } catch {
+            logger.warning("agent data refused", metadata: ["reason": "\(error.message)"])
+            return .error(error.status, error.message)
+        }
+        // A flush may come with no data at all.
+        if body.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) { return ServerResponse(status: 202) }
+        let payload: IntakePayload
+        do {
+            payload = try IntakePayload(ndjson: body)
+        } catch {
+            logger.warning("malformed agent data refused", metadata: ["reason": "\(error)"])
+            return .error(400, "invalid intake payload: \(error)")
+        }
+        if !payload.transactionIDs.isEmpty { events.transactionsReported(payload.transactionIDs) }
+        await forwarder.addAgentPayload(
+            metadata: payload.metadata, events: payload.events, eventCount: payload.eventCount,
+            userAgent: request.headers["user-agent"])
+        return ServerResponse(status: 202)
+    }
+
+    // MARK: - Transaction registration
+
+    private func registerTransaction(_ request: ServerRequest) -> ServerResponse {
+        guard let contentType = request.headers["content-type"],
+            contentType.lowercased().hasPrefix("application/vnd.elastic.apm.transaction+ndjson")
+        else {
+            return .error(415, "Content-Type must be application/vnd.elastic.apm.transaction+ndjson")
+        }
+        guard let requestID = request.headers["x-elastic-aws-request-id"], !requestID.isEmpty else {
+            return .error(400, "missing x-elastic-aws-request-id header")
+        }
+        let body: [UInt8]
+        do {
+            body = try decodedBody(request)
+        } catch {
+            return .error(error.status, error.message)
+        }
+        var metadata: [UInt8]?
+        var transaction: JSONObject?
+        for line in body.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
+            guard let value = try? JSONParser.parse(Array(line)), let object = value.objectValue, object.members.count == 1 else {
+                return .error(400, "each line must be a JSON object with one key")
+            }
+            if let inner = object["metadata"], inner.objectValue != nil, metadata == nil, transaction == nil {
+                metadata = Array(line)
+            } else if let inner = object["transaction"]?.objectValue, transaction == nil {
+                transaction = inner
+            } else {
+                return .error(400, "expected an optional metadata line and one transaction")
+            }
+        }
+        guard let transaction, let id = transaction["id"]?.stringValue, !id.isEmpty else {
+            return .error(422, "the transaction needs an id")
+        }
+        events.transactionRegistered(requestID, transaction, metadata)
+        return ServerResponse(status: 200)
+    }
+
+    // MARK: - Proxy
+
+    private func proxy(_ request: ServerRequest) async -> ServerResponse {
+        do {
+            let response = try await apmServer.proxy(
+                method: request.method, pathAndQuery: request.uri, headers: request.headers, body: request.body,
+                timeout: forwarderTimeout)
+            var headers = HTTPFields()
+            for (name, value) in response.headers {
+                switch name.lowercased() {
+                case "connection", "keep-alive", "transfer-encoding", "content-length": continue
+                default: headers.add(name: name, value: value)
+                }
+            }
+            return ServerResponse(status: response.status, headers: headers, body: response.body)
+        } catch {
+            logger.warning("proxying to APM Server failed", metadata: ["path": "\(request.path)", "error": "\(error)"])
+            return .error(502, "APM Server could not be reached: \(error.message)")
+        }
+    }
+}

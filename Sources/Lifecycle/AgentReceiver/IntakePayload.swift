@@ -1,0 +1,74 @@
+import JSON
+
+/// One agent request to `/intake/v2/events`, checked line by line: a metadata line first, then
+/// events each with exactly one key out of the intake v2 event types. A bad line refuses the whole
+/// payload with its number and why, so one broken agent request cannot spoil a batch.
+struct IntakePayload: Equatable {
+    static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
+
+    /// The metadata line as received, without its newline.
+    var metadata: [UInt8]
+    /// The event lines, each ending in a newline.
+    var events: [UInt8]
+    var eventCount: Int
+    /// `transaction.id` of each transaction event.
+    var transactionIDs: [String]
+
+    struct Failure: Error, Equatable, CustomStringConvertible {
+        let line: Int
+        let reason: String
+        var description: String { "line \(line): \(reason)" }
+    }
+
+    init(ndjson body: [UInt8]) throws(Failure) {
+        var metadata: [UInt8]?
+        var events: [UInt8] = []
+        events.reserveCapacity(body.count)
+        var eventCount = 0
+        var transactionIDs: [String] = []
+        var lineNumber = 0
+        var start = 0
+        while start < body.count {
+            var end = start
+            while end < body.count, body[end] != 0x0A { end += 1 }
+            lineNumber += 1
+            var lineEnd = end
+            if lineEnd > start, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+            let line = body[start..<lineEnd]
+            start = end + 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+
+            let value: JSONValue
+            do {
+                value = try line.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try JSONParser.parse(buffer) }
+            } catch {
+                throw Failure(line: lineNumber, reason: "\(error)")
+            }
+            guard let object = value.objectValue, object.members.count == 1, let member = object.members.first else {
+                throw Failure(line: lineNumber, reason: "expected an object with exactly one key")
+            }
+            guard member.value.objectValue != nil else {
+                throw Failure(line: lineNumber, reason: "the value of \"\(member.key)\" must be an object")
+            }
+            if metadata == nil {
+                guard member.key == "metadata" else {
+                    throw Failure(line: lineNumber, reason: "the first line must be metadata, found \"\(member.key)\"")
+                }
+                metadata = Array(line)
+                continue
+            }
+            guard Self.eventTypes.contains(member.key) else {
+                throw Failure(line: lineNumber, reason: "unknown event type \"\(member.key)\"")
+            }
+            if member.key == "transaction", let id = member.value["id"]?.stringValue { transactionIDs.append(id) }
+            events += line
+            events.append(0x0A)
+            eventCount += 1
+        }
+        guard let metadata else { throw Failure(line: max(1, lineNumber), reason: "no metadata line") }
+        self.metadata = metadata
+        self.events = events
+        self.eventCount = eventCount
+        self.transactionIDs = transactionIDs
+    }
+}

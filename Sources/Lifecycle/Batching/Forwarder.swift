@@ -1,0 +1,301 @@
+public import Logging
+public import Transport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// Owns everything between "data arrived" and "APM Server accepted it": the open batch, the
+/// outbox of sealed batches, the server's health, and the bound on agent data held.
+///
+/// Data that could not be sent stays in the outbox (bounded: the oldest batch goes first, and is
+/// counted) and is sent again once the grace period is over.
+public actor Forwarder {
+    /// Counters a test or a log line can read.
+    public struct Statistics: Sendable, Equatable {
+        public var agentPayloadsAccepted = 0
+        /// Agent payloads refused because `agentDataBufferSize` were already waiting.
+        public var agentPayloadsDropped = 0
+        public var eventsSent = 0
+        /// Events in batches dropped: refused by the server as invalid, or pushed out of a full outbox.
+        public var eventsDropped = 0
+        public var batchesSent = 0
+        public var sendFailures = 0
+    }
+
+    public struct Limits: Sendable {
+        /// Agent payloads that may wait to be delivered.
+        public var agentDataBufferSize = 100
+        /// Compressed bytes the outbox may hold; past it the oldest batch is dropped.
+        public var maxOutboxBytes = 4 << 20
+        /// Extension-made events that may wait for metadata.
+        public var maxEventsWaitingForMetadata = 1000
+        public var batch = BatchPolicy()
+
+        public init(agentDataBufferSize: Int = 100) {
+            self.agentDataBufferSize = agentDataBufferSize
+        }
+    }
+
+    private let client: APMServerClient
+    private let forwarderTimeout: Duration
+    private let limits: Limits
+    private let logger: Logger
+    private let synthesizedMetadata: [UInt8]?
+
+    private let builder: BatchBuilder
+    private var outbox: [EncodedBatch] = []
+    private var outboxBytes = 0
+    private var health = ServerHealth()
+    private var agentPayloadsWaiting = 0
+    /// Extension-made events (ndjson lines) waiting for the agent's metadata.
+    private var eventsWaitingForMetadata: [[UInt8]] = []
+    private var agentMetadata: [UInt8]?
+    private var agentUserAgent: String?
+    private var ageTimerScheduled = false
+    private var sendsInFlight = 0
+    private var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiterID = 0
+    public private(set) var statistics = Statistics()
+
+    /// - Parameter synthesizedMetadata: the metadata line used for extension-made events when no
+    ///   agent has reported by the time they must ship.
+    public init(
+        client: APMServerClient, forwarderTimeout: Duration, limits: Limits, synthesizedMetadata: [UInt8]?, logger: Logger
+    ) throws(TransportError) {
+        self.client = client
+        self.forwarderTimeout = forwarderTimeout
+        self.limits = limits
+        self.synthesizedMetadata = synthesizedMetadata
+        self.logger = logger
+        builder = try BatchBuilder()
+    }
+
+    // MARK: - Adding data
+
+    /// Takes one agent payload (already validated) unless the agent buffer is full.
+    /// - Returns: false when the payload was dropped.
+    @discardableResult
+    public func addAgentPayload(metadata: [UInt8], events: [UInt8], eventCount: Int, userAgent: String?) -> Bool {
+        guard agentPayloadsWaiting < limits.agentDataBufferSize else {
+            statistics.agentPayloadsDropped += 1
+            logger.warning(
+                "agent data buffer full: payload dropped",
+                metadata: [
+                    "buffer.size": "\(limits.agentDataBufferSize)", "dropped.total": "\(statistics.agentPayloadsDropped)",
+                ])
+            return false
+        }
+        agentPayloadsWaiting += 1
+        statistics.agentPayloadsAccepted += 1
+        if let userAgent { agentUserAgent = userAgent }
+        if agentMetadata == nil {
+            agentMetadata = metadata
+        }
+        do {
+            try openBatch(metadata: metadata)
+            if eventCount > 0 {
+                try builder.add(events: events, count: eventCount, fromAgentPayload: true)
+            } else {
+                agentPayloadsWaiting -= 1 // nothing to deliver
+            }
+            try addEventsWaitingForMetadata()
+        } catch {
+            logger.error("could not compress agent data", metadata: ["error": "\(error)"])
+        }
+        afterAdd()
+        return true
+    }
+
+    /// Adds an event the extension made (metrics, logs, proxy transactions): one JSON line.
+    public func addExtensionEvent(_ line: [UInt8]) {
+        if builder.metadata == nil, agentMetadata == nil {
+            if eventsWaitingForMetadata.count >= limits.maxEventsWaitingForMetadata {
+                eventsWaitingForMetadata.removeFirst()
+                statistics.eventsDropped += 1
+            }
+            eventsWaitingForMetadata.append(line)
+            return
+        }
+        do {
+            if builder.metadata == nil, let agentMetadata { try builder.open(metadata: agentMetadata) }
+            try builder.add(events: line + [0x0A], count: 1, fromAgentPayload: false)
+        } catch {
+            logger.error("could not compress an event", metadata: ["error": "\(error)"])
+        }
+        afterAdd()
+    }
+
+    /// Whether an agent has sent metadata yet.
+    public var hasAgentMetadata: Bool { agentMetadata != nil }
+
+    private func openBatch(metadata: [UInt8]) throws(TransportError) {
+        if let open = builder.metadata {
+            if open == metadata { return }
+            seal() // another metadata (a new agent, or synthesized before): its own batch
+        }
+        try builder.open(metadata: metadata)
+    }
+
+    private func addEventsWaitingForMetadata() throws(TransportError) {
+        guard !eventsWaitingForMetadata.isEmpty, builder.metadata != nil else { return }
+        for line in eventsWaitingForMetadata {
+            try builder.add(events: line + [0x0A], count: 1, fromAgentPayload: false)
+        }
+        eventsWaitingForMetadata.removeAll()
+    }
+
+    private func afterAdd() {
+        let now = Deadline.now.monotonicMilliseconds
+        if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
+            seal()
+            startBackgroundSend()
+        } else if builder.firstEventAt != nil, !ageTimerScheduled {
+            ageTimerScheduled = true
+            let age = limits.batch.maxAgeMilliseconds
+            Task { [weak self] in
+                try? await Task.sleep(for: .milliseconds(age))
+                await self?.batchAgeTimerFired()
+            }
+        }
+    }
+
+    private func batchAgeTimerFired() {
+        ageTimerScheduled = false
+        let now = Deadline.now.monotonicMilliseconds
+        if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
+            seal()
+            startBackgroundSend()
+        } else if builder.firstEventAt != nil {
+            afterAdd()
+        }
+    }
+
+    // MARK: - Sealing and sending
+
+    /// Moves the open batch into the outbox, dropping the oldest batches past the outbox's bound.
+    private func seal() {
+        do {
+            guard let batch = try builder.seal() else { return }
+            outbox.append(batch)
+            outboxBytes += batch.body.count
+            while outboxBytes > limits.maxOutboxBytes, outbox.count > 1 {
+                let dropped = outbox.removeFirst()
+                outboxBytes -= dropped.body.count
+                statistics.eventsDropped += dropped.eventCount
+                agentPayloadsWaiting -= dropped.agentPayloads
+                logger.warning(
+                    "outbox full while APM Server is unavailable: oldest batch dropped",
+                    metadata: ["events": "\(dropped.eventCount)", "dropped.total": "\(statistics.eventsDropped)"])
+            }
+        } catch {
+            logger.error("could not finish a batch", metadata: ["error": "\(error)"])
+        }
+    }
+
+    private func startBackgroundSend() {
+        let deadline = Deadline.after(forwarderTimeout)
+        Task { await self.sendOutbox(until: deadline) }
+    }
+
+    /// Ships everything buffered, waiting at most until `deadline`: seals the open batch (with
+    /// synthesized metadata for extension events when no agent reported), sends the outbox while
+    /// the server is healthy, then waits for sends already in flight.
+    public func flush(until deadline: Deadline) async {
+        if builder.metadata == nil, !eventsWaitingForMetadata.isEmpty, let synthesizedMetadata {
+            do {
+                try builder.open(metadata: synthesizedMetadata)
+                try addEventsWaitingForMetadata()
+            } catch {
+                logger.error("could not compress extension events", metadata: ["error": "\(error)"])
+            }
+        }
+        seal()
+        await sendOutbox(until: deadline)
+        await waitForSendsInFlight(until: deadline)
+    }
+
+    /// Sends outbox batches one by one until it is empty, the deadline passes or the server fails.
+    private func sendOutbox(until deadline: Deadline) async {
+        while !outbox.isEmpty {
+            let now = Deadline.now
+            guard now < deadline else { return }
+            guard health.maySend(atMilliseconds: now.monotonicMilliseconds) else {
+                logger.debug("APM Server in its grace period: data kept for later", metadata: ["batches": "\(outbox.count)"])
+                return
+            }
+            let batch = outbox.removeFirst()
+            outboxBytes -= batch.body.count
+            sendsInFlight += 1
+            let remaining = Duration.milliseconds(max(1, deadline.remainingMilliseconds))
+            let outcome = await client.sendEvents(
+                gzippedBody: batch.body, agentUserAgent: agentUserAgent, timeout: min(forwarderTimeout, remaining),
+                deadline: deadline)
+            sendsInFlight -= 1
+            health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Self.random())
+            let kept = handle(outcome, of: batch)
+            if sendsInFlight == 0 { resumeIdleWaiters() }
+            if kept { return }
+        }
+    }
+
+    /// Books the outcome of sending `batch`; returns whether it was put back to try later.
+    private func handle(_ outcome: SendOutcome, of batch: EncodedBatch) -> Bool {
+        switch outcome {
+        case .accepted:
+            statistics.batchesSent += 1
+            statistics.eventsSent += batch.eventCount
+            agentPayloadsWaiting -= batch.agentPayloads
+            return false
+        case .clientFailure(let reason):
+            // Sending the same bytes again would be refused again.
+            statistics.eventsDropped += batch.eventCount
+            agentPayloadsWaiting -= batch.agentPayloads
+            logger.error("APM Server refused a batch; dropped", metadata: ["reason": "\(reason)", "events": "\(batch.eventCount)"])
+            return false
+        case .rateLimited:
+            logger.warning("APM Server is rate-limiting: data kept for the next flush")
+        case .serverFailure(let reason):
+            statistics.sendFailures += 1
+            logger.warning(
+                "sending to APM Server failed: data kept, retried after the grace period",
+                metadata: ["reason": "\(reason)", "health": "\(health.state)"])
+        }
+        outbox.insert(batch, at: 0)
+        outboxBytes += batch.body.count
+        return true
+    }
+
+    private func waitForSendsInFlight(until deadline: Deadline) async {
+        guard sendsInFlight > 0, !deadline.hasPassed else { return }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))
+            await self?.resumeIdleWaiter(id)
+        }
+        await withCheckedContinuation { idleWaiters[id] = $0 }
+        timer.cancel()
+    }
+
+    private func resumeIdleWaiter(_ id: Int) {
+        idleWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func resumeIdleWaiters() {
+        let waiters = idleWaiters
+        idleWaiters.removeAll()
+        for waiter in waiters.values { waiter.resume() }
+    }
+
+    /// Events held and not yet delivered (open batch, outbox, waiting for metadata).
+    public var eventsHeld: Int {
+        builder.eventCount + outbox.reduce(0) { $0 + $1.eventCount } + eventsWaitingForMetadata.count
+    }
+
+    private static func random() -> Double {
+        Double.random(in: 0..<1)
+    }
+}

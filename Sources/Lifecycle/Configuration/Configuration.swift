@@ -1,0 +1,217 @@
+public import Logging
+
+/// The extension's settings, read from the environment exactly as the Elastic docs name them.
+public struct Configuration: Sendable {
+    /// APM Server base URL, without a trailing slash.
+    public var apmServerURL: String
+    /// `Authorization: ApiKey …`, preferred over the secret token.
+    public var apiKey: String?
+    /// `Authorization: Bearer …`.
+    public var secretToken: String?
+    /// Secrets Manager ids whose values replace the two above.
+    public var apiKeySecretID: String?
+    public var secretTokenSecretID: String?
+    /// The agent receiver's port.
+    public var receiverPort: Int = 8200
+    /// The agent receiver's host; loopback unless configured otherwise.
+    public var receiverHost: String = "127.0.0.1"
+    /// Read and write timeout of the agent receiver.
+    public var receiverTimeout: Duration = .seconds(15)
+    /// Timeout of one send to APM Server.
+    public var forwarderTimeout: Duration = .seconds(3)
+    public var sendStrategy: SendStrategy = .syncFlush
+    /// How many agent payloads may wait to be delivered.
+    public var agentDataBufferSize: Int = 100
+    public var logLevel: Logger.Level = .info
+    /// Logging turned off entirely.
+    public var loggingOff = false
+    /// Forward the function's logs.
+    public var captureLogs = true
+    /// No telemetry subscription at all.
+    public var disableTelemetry = false
+    /// Verify APM Server's certificate chain and host.
+    public var verifyServerCertificate = true
+    /// Extra CA, PEM, from `ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM`.
+    public var serverCAPEM: String?
+    /// Extra CA file, from `ELASTIC_APM_SERVER_CA_CERT_FILE`.
+    public var serverCAFile: String?
+    /// Extra CA from ACM, by ARN.
+    public var serverCAACMID: String?
+    /// `host:port` of the Extensions and Telemetry APIs.
+    public var runtimeAPI: String
+    /// The function's own `ELASTIC_APM_SERVER_URL`, to warn when it bypasses the extension.
+    public var agentServerURL: String?
+    /// Warnings found while reading (deprecated or unparsable-with-default variables).
+    public var warnings: [String] = []
+
+    /// Reads every variable; a bad value throws naming the variable and what was expected.
+    public init(environment: [String: String]) throws(ConfigurationError) {
+        func value(_ name: String) -> String? {
+            guard let raw = environment[name]?.trimmingSpaces, !raw.isEmpty else { return nil }
+            return raw
+        }
+
+        guard let runtimeAPI = value(Variable.runtimeAPI) else {
+            throw ConfigurationError(variable: Variable.runtimeAPI, reason: "not set; the extension runs only inside Lambda (or lambda-sim)")
+        }
+        self.runtimeAPI = runtimeAPI
+
+        guard var server = value(Variable.apmServer) else {
+            throw ConfigurationError(variable: Variable.apmServer, reason: "not set; expected the APM Server URL, e.g. https://apm.example.com:8200")
+        }
+        let lowered = server.lowercased()
+        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), server.count > "https://".count - 1 else {
+            throw ConfigurationError(variable: Variable.apmServer, reason: "expected an http:// or https:// URL, got \"\(server)\"")
+        }
+        while server.hasSuffix("/") { server.removeLast() }
+        apmServerURL = server
+
+        apiKey = value(Variable.apiKey)
+        secretToken = value(Variable.secretToken)
+        apiKeySecretID = value(Variable.apiKeySecretID)
+        secretTokenSecretID = value(Variable.secretTokenSecretID)
+        agentServerURL = value(Variable.agentServerURL)
+
+        if let port = value(Variable.receiverPort) {
+            guard let number = Int(port), (1...65535).contains(number) else {
+                throw ConfigurationError(variable: Variable.receiverPort, reason: "expected a port number 1-65535, got \"\(port)\"")
+            }
+            receiverPort = number
+        }
+        if let host = value(Variable.receiverHost) { receiverHost = host }
+
+        receiverTimeout = try Self.duration(
+            environment: value, name: Variable.receiverTimeout, deprecated: Variable.receiverTimeoutSeconds,
+            default: receiverTimeout, warnings: &warnings)
+        forwarderTimeout = try Self.duration(
+            environment: value, name: Variable.forwarderTimeout, deprecated: Variable.forwarderTimeoutSeconds,
+            default: forwarderTimeout, warnings: &warnings)
+
+        if let strategy = value(Variable.sendStrategy) {
+            if let parsed = SendStrategy(rawValue: strategy.lowercased()) {
+                sendStrategy = parsed
+            } else {
+                warnings.append("\(Variable.sendStrategy)=\"\(strategy)\" is not syncflush or background; using syncflush")
+            }
+        }
+
+        if let size = value(Variable.bufferSize) {
+            guard let number = Int(size), number >= 0 else {
+                throw ConfigurationError(variable: Variable.bufferSize, reason: "expected a non-negative integer, got \"\(size)\"")
+            }
+            agentDataBufferSize = number
+        }
+
+        if let level = value(Variable.logLevel) {
+            switch level.lowercased() {
+            case "trace": logLevel = .trace
+            case "debug": logLevel = .debug
+            case "info": logLevel = .info
+            case "warning", "warn": logLevel = .warning
+            case "error": logLevel = .error
+            case "critical": logLevel = .critical
+            case "off": loggingOff = true
+            default: warnings.append("\(Variable.logLevel)=\"\(level)\" is not a log level; using info")
+            }
+        }
+
+        if let capture = value(Variable.captureLogs) {
+            if let flag = Self.bool(capture) {
+                captureLogs = flag
+            } else {
+                warnings.append("\(Variable.captureLogs)=\"\(capture)\" is not true or false; capturing logs")
+            }
+        }
+        if let disable = value(Variable.disableLogsAPI) {
+            if let flag = Self.bool(disable) {
+                disableTelemetry = flag
+            } else {
+                warnings.append("\(Variable.disableLogsAPI)=\"\(disable)\" is not true or false; subscribing to telemetry")
+            }
+        }
+        if let verify = value(Variable.verifyServerCert) {
+            guard let flag = Self.bool(verify) else {
+                throw ConfigurationError(variable: Variable.verifyServerCert, reason: "expected true or false, got \"\(verify)\"")
+            }
+            verifyServerCertificate = flag
+        }
+        // The variable carries literal "\n" sequences where the PEM has newlines.
+        serverCAPEM = value(Variable.caCertPEM)?.replacingLiteralNewlines
+        serverCAFile = value(Variable.caCertFile)
+        serverCAACMID = value(Variable.caCertACMID)
+    }
+
+    private static func duration(
+        environment value: (String) -> String?, name: String, deprecated: String, default fallback: Duration,
+        warnings: inout [String]
+    ) throws(ConfigurationError) -> Duration {
+        if let text = value(name) {
+            guard let duration = GoDuration.parse(text) else {
+                throw ConfigurationError(variable: name, reason: "expected a duration such as 15s, 500ms or 1m30s, got \"\(text)\"")
+            }
+            return duration
+        }
+        if let seconds = value(deprecated) {
+            guard let number = Int(seconds), number >= 0 else {
+                throw ConfigurationError(variable: deprecated, reason: "expected whole seconds, got \"\(seconds)\"")
+            }
+            warnings.append("\(deprecated) is deprecated; set \(name)=\(number)s instead")
+            return .seconds(number)
+        }
+        return fallback
+    }
+
+    static func bool(_ text: String) -> Bool? {
+        switch text.lowercased() {
+        case "true", "1", "t", "yes": true
+        case "false", "0", "f", "no": false
+        default: nil
+        }
+    }
+
+    /// The variables' names, fixed by the Elastic docs.
+    public enum Variable {
+        public static let apmServer = "ELASTIC_APM_LAMBDA_APM_SERVER"
+        public static let apiKey = "ELASTIC_APM_API_KEY"
+        public static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
+        public static let apiKeySecretID = "ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"
+        public static let secretTokenSecretID = "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID"
+        public static let receiverPort = "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"
+        public static let receiverHost = "ELASTIC_APM_DATA_RECEIVER_SERVER_HOST"
+        public static let receiverTimeout = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT"
+        public static let receiverTimeoutSeconds = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT_SECONDS"
+        public static let forwarderTimeout = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT"
+        public static let forwarderTimeoutSeconds = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT_SECONDS"
+        public static let sendStrategy = "ELASTIC_APM_SEND_STRATEGY"
+        public static let bufferSize = "ELASTIC_APM_LAMBDA_AGENT_DATA_BUFFER_SIZE"
+        public static let logLevel = "ELASTIC_APM_LOG_LEVEL"
+        public static let captureLogs = "ELASTIC_APM_LAMBDA_CAPTURE_LOGS"
+        public static let disableLogsAPI = "ELASTIC_APM_LAMBDA_DISABLE_LOGS_API"
+        public static let verifyServerCert = "ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT"
+        public static let caCertPEM = "ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM"
+        public static let caCertFile = "ELASTIC_APM_SERVER_CA_CERT_FILE"
+        public static let caCertACMID = "ELASTIC_APM_SERVER_CA_CERT_ACM_ID"
+        public static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
+        public static let agentServerURL = "ELASTIC_APM_SERVER_URL"
+    }
+}
+
+extension String {
+    var trimmingSpaces: String {
+        var scalars = Substring(self)
+        while let first = scalars.first, first.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.isWhitespace { scalars.removeLast() }
+        return String(scalars)
+    }
+
+    var replacingLiteralNewlines: String {
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: "\\n") {
+            result += rest[..<range.lowerBound]
+            result += "\n"
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}

@@ -1,0 +1,41 @@
+public import JSON
+
+/// Turns a line the function logged into a `log` event. Pure.
+public enum FunctionLog {
+    /// - Parameter record: a string, or an object when the function logs JSON (its `message` is
+    ///   kept, and its level and logger when present).
+    public static func event(
+        record: JSONValue, timestampMicroseconds: Int64, functionARN: String?, requestID: String?
+    ) -> JSONValue {
+        var log: JSONObject = ["@timestamp": .number(Double(timestampMicroseconds))]
+        switch record {
+        case .string(let line):
+            log["message"] = .string(line.trimmingTrailingNewlines)
+        case .object(let object):
+            log["message"] = .string(object["message"]?.stringValue ?? object["msg"]?.stringValue ?? record.serialized)
+            if let level = (object["level"] ?? object["log.level"])?.stringValue { log["log.level"] = .string(level) }
+            if let logger = object["logger"]?.stringValue { log["log.logger"] = .string(logger) }
+        default:
+            log["message"] = .string(record.serialized)
+        }
+        var faas: JSONObject = [:]
+        if let functionARN, !functionARN.isEmpty { faas["id"] = .string(functionARN) }
+        if let requestID { faas["execution"] = .string(requestID) }
+        if !faas.members.isEmpty { log["faas"] = .object(faas) }
+        return .object(["log": .object(log)])
+    }
+
+    /// The request id a JSON-format log line names itself, if any.
+    public static func requestID(in record: JSONValue) -> String? {
+        guard let object = record.objectValue else { return nil }
+        return (object["requestId"] ?? object["AWSRequestId"] ?? object["awsRequestId"])?.stringValue
+    }
+}
+
+extension String {
+    var trimmingTrailingNewlines: String {
+        var text = Substring(self)
+        while let last = text.last, last == "\n" || last == "\r" { text.removeLast() }
+        return String(text)
+    }
+}

@@ -1,0 +1,48 @@
+import JSON
+
+/// What `/extension/event/next` returns.
+public enum LambdaEvent: Sendable, Equatable {
+    case invoke(Invocation)
+    case shutdown(Shutdown)
+
+    public struct Invocation: Sendable, Equatable {
+        public var requestID: String
+        /// Wall-clock milliseconds since the epoch by which the function must be done.
+        public var deadlineMilliseconds: Int64
+        public var functionARN: String
+        /// The X-Ray trace header value, if any.
+        public var traceID: String?
+    }
+
+    public struct Shutdown: Sendable, Equatable {
+        /// spindown, timeout or failure.
+        public var reason: String
+        public var deadlineMilliseconds: Int64
+    }
+
+    /// Parses the event's JSON body.
+    init(json bytes: [UInt8]) throws(ExtensionsAPIError) {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(bytes)
+        } catch {
+            throw ExtensionsAPIError(.malformedEvent, "event is not JSON: \(error)")
+        }
+        switch value["eventType"]?.stringValue {
+        case "INVOKE":
+            guard let requestID = value["requestId"]?.stringValue, let deadline = value["deadlineMs"]?.int64Value else {
+                throw ExtensionsAPIError(.malformedEvent, "INVOKE without requestId or deadlineMs")
+            }
+            self = .invoke(Invocation(
+                requestID: requestID, deadlineMilliseconds: deadline,
+                functionARN: value["invokedFunctionArn"]?.stringValue ?? "",
+                traceID: value["tracing"]?["value"]?.stringValue))
+        case "SHUTDOWN":
+            self = .shutdown(Shutdown(
+                reason: value["shutdownReason"]?.stringValue ?? "spindown",
+                deadlineMilliseconds: value["deadlineMs"]?.int64Value ?? WallClock.nowMilliseconds + 2000))
+        default:
+            throw ExtensionsAPIError(.malformedEvent, "unknown eventType \(value["eventType"]?.serialized ?? "none")")
+        }
+    }
+}

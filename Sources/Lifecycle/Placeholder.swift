@@ -1,2 +1,0 @@
-// The run loop arrives with its issue.
-enum LifecyclePlaceholder {}

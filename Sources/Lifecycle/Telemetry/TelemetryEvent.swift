@@ -1,0 +1,85 @@
+public import JSON
+
+/// One event of a Telemetry API (or Logs API) batch, reduced to what the extension uses.
+public enum TelemetryEvent: Sendable, Equatable {
+    case start(requestID: String)
+    /// The runtime finished the invocation; `metrics` only with the Telemetry API.
+    case runtimeDone(requestID: String, status: String, timeMicroseconds: Int64?)
+    case report(Report)
+    /// A line the function logged: `record` is a string, or an object for JSON-format logs.
+    case function(timeMicroseconds: Int64?, record: JSONValue)
+    /// Any other type (initStart, restore…), by name.
+    case other(type: String)
+
+    public struct Report: Sendable, Equatable {
+        public var requestID: String
+        public var status: String?
+        public var durationMilliseconds: Double
+        public var billedDurationMilliseconds: Double
+        public var memorySizeMB: Double
+        public var maxMemoryUsedMB: Double
+        public var initDurationMilliseconds: Double?
+        public var timeMicroseconds: Int64?
+    }
+
+    public struct Malformed: Error, Sendable, CustomStringConvertible {
+        public let reason: String
+        public var description: String { reason }
+    }
+
+    /// Parses a batch: a JSON array of `{time, type, record}`.
+    public static func parseBatch(_ body: [UInt8]) throws(Malformed) -> [TelemetryEvent] {
+        let value: JSONValue
+        do {
+            value = try JSONParser.parse(body)
+        } catch {
+            throw Malformed(reason: "\(error)")
+        }
+        guard let elements = value.arrayValue else { throw Malformed(reason: "a batch must be a JSON array") }
+        var events: [TelemetryEvent] = []
+        events.reserveCapacity(elements.count)
+        for (index, element) in elements.enumerated() {
+            guard let type = element["type"]?.stringValue else {
+                throw Malformed(reason: "event \(index) has no type")
+            }
+            events.append(try TelemetryEvent(type: type, time: element["time"]?.stringValue, record: element["record"], index: index))
+        }
+        return events
+    }
+
+    init(type: String, time: String?, record: JSONValue?, index: Int) throws(Malformed) {
+        let micros = time.flatMap(WallClock.parseISO8601)
+        func requestID() throws(Malformed) -> String {
+            guard let id = record?["requestId"]?.stringValue, !id.isEmpty else {
+                throw Malformed(reason: "event \(index) (\(type)) has no record.requestId")
+            }
+            return id
+        }
+        switch type {
+        case "platform.start":
+            self = .start(requestID: try requestID())
+        case "platform.runtimeDone":
+            self = .runtimeDone(requestID: try requestID(), status: record?["status"]?.stringValue ?? "success", timeMicroseconds: micros)
+        case "platform.report":
+            let metrics = record?["metrics"]
+            guard let duration = metrics?["durationMs"]?.doubleValue else {
+                throw Malformed(reason: "event \(index) (platform.report) has no metrics.durationMs")
+            }
+            self = .report(Report(
+                requestID: try requestID(), status: record?["status"]?.stringValue,
+                durationMilliseconds: duration,
+                billedDurationMilliseconds: metrics?["billedDurationMs"]?.doubleValue ?? duration,
+                memorySizeMB: metrics?["memorySizeMB"]?.doubleValue ?? 0,
+                maxMemoryUsedMB: metrics?["maxMemoryUsedMB"]?.doubleValue ?? 0,
+                initDurationMilliseconds: metrics?["initDurationMs"]?.doubleValue,
+                timeMicroseconds: micros))
+        case "function":
+            guard let record, record.stringValue != nil || record.objectValue != nil else {
+                throw Malformed(reason: "event \(index) (function) has no string or object record")
+            }
+            self = .function(timeMicroseconds: micros, record: record)
+        default:
+            self = .other(type: type)
+        }
+    }
+}

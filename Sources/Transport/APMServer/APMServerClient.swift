@@ -1,0 +1,102 @@
+import JSON
+
+/// Sends intake v2 bodies to APM Server and proxies other requests to it, with the extension's
+/// own credentials and user agent.
+public struct APMServerClient: Sendable {
+    public enum Authorization: Sendable {
+        case apiKey(String)
+        case secretToken(String)
+
+        public var headerValue: String {
+            switch self {
+            case .apiKey(let key): "ApiKey \(key)"
+            case .secretToken(let token): "Bearer \(token)"
+            }
+        }
+    }
+
+    public let serverURL: String
+    public let authorization: Authorization?
+    public let userAgent: String
+    private let http: HTTPClient
+
+    /// - Parameters:
+    ///   - serverURL: base URL without a trailing slash.
+    ///   - userAgent: `apm-aws-lambda/<version>`; the agent's own is appended when known.
+    public init(serverURL: String, authorization: Authorization?, userAgent: String, http: HTTPClient) {
+        self.serverURL = serverURL
+        self.authorization = authorization
+        self.userAgent = userAgent
+        self.http = http
+    }
+
+    /// Posts one gzip-compressed ndjson body to `/intake/v2/events`.
+    public func sendEvents(
+        gzippedBody: [UInt8], agentUserAgent: String?, timeout: Duration, deadline: Deadline?
+    ) async -> SendOutcome {
+        var headers: HTTPFields = [
+            "Content-Type": "application/x-ndjson",
+            "Content-Encoding": "gzip",
+            "User-Agent": agentUserAgent.map { "\(userAgent) \($0)" } ?? userAgent,
+        ]
+        if let authorization { headers.add(name: "Authorization", value: authorization.headerValue) }
+        let request = HTTPRequest(
+            method: "POST", url: serverURL + "/intake/v2/events", headers: headers, body: gzippedBody,
+            timeout: timeout, deadline: deadline, maxResponseBytes: 256 << 10,
+            // A kept-alive connection the server closed in between is worth one quick retry.
+            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100)))
+        do {
+            let response = try await http.execute(request)
+            return Self.outcome(status: response.status, body: response.body)
+        } catch {
+            return .serverFailure("\(error)")
+        }
+    }
+
+    /// Classifies an answer of `/intake/v2/events`.
+    public static func outcome(status: Int, body: [UInt8]) -> SendOutcome {
+        switch status {
+        case 200..<300: return .accepted
+        case 429: return .rateLimited
+        case 401, 403, 500...: return .serverFailure("APM Server answered \(status)\(errorSummary(body))")
+        default: return .clientFailure("APM Server refused the data with \(status)\(errorSummary(body))")
+        }
+    }
+
+    /// The server's `{"errors":[{"message":…,"document":…}]}`, briefly.
+    static func errorSummary(_ body: [UInt8]) -> String {
+        guard let value = try? JSONParser.parse(body), let errors = value["errors"]?.arrayValue, !errors.isEmpty else {
+            let text = String(decoding: body.prefix(300), as: UTF8.self)
+            return text.isEmpty ? "" : ": \(text)"
+        }
+        let messages = errors.prefix(5).map { error in
+            let message = error["message"]?.stringValue ?? error.serialized
+            let document = error["document"]?.stringValue.map { " in \($0.prefix(200))" } ?? ""
+            return message + document
+        }
+        return ": " + messages.joined(separator: "; ") + (errors.count > 5 ? " (and \(errors.count - 5) more)" : "")
+    }
+
+    /// Forwards a request from an agent (anything but intake) with the extension's credentials.
+    public func proxy(
+        method: String, pathAndQuery: String, headers incoming: HTTPFields, body: [UInt8], timeout: Duration
+    ) async throws(TransportError) -> HTTPResponse {
+        var headers = HTTPFields()
+        for (name, value) in incoming {
+            switch name.lowercased() {
+            // Hop-by-hop, recomputed, or replaced by ours. Agents' own Authorization never goes on.
+            case "authorization", "host", "connection", "content-length", "transfer-encoding", "keep-alive",
+                "user-agent", "expect", "x-forwarded-host":
+                continue
+            default:
+                headers.add(name: name, value: value)
+            }
+        }
+        if let host = incoming["host"] { headers.add(name: "X-Forwarded-Host", value: host) }
+        headers.add(name: "User-Agent", value: incoming["user-agent"].map { "\(userAgent) \($0)" } ?? userAgent)
+        if let authorization { headers.add(name: "Authorization", value: authorization.headerValue) }
+        return try await http.execute(HTTPRequest(
+            method: method, url: serverURL + pathAndQuery, headers: headers, body: body, timeout: timeout,
+            maxResponseBytes: 4 << 20))
+    }
+}
