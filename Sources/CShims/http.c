@@ -374,7 +374,7 @@ static void completed(eapm_http_client *client, eapm_http_transfer *transfer, CU
     curl_multi_remove_handle(client->multi, transfer->easy);
     long status = 0;
     curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
-    int retryable = (result == CURLE_OK && (status == 429 || status == 503)) ||
+    int retryable = (result == CURLE_OK && transfer->retry.retry_unavailable && (status == 429 || status == 503)) ||
                     (result != CURLE_OK && status == 0 && failed_before_response(transfer, result));
     if (!retryable || transfer->attempts >= transfer->retry.max_attempts) {
         finish(client, transfer, result);

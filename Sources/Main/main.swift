@@ -1,1 +1,42 @@
-print("elastic-apm-lambda-extension")
+import Lifecycle
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The process environment, without Foundation.
+func readEnvironment() -> [String: String] {
+    var environment: [String: String] = [:]
+    var entry = environ
+    while let pointer = entry.pointee {
+        let pair = String(cString: pointer)
+        if let equals = pair.firstIndex(of: "=") {
+            environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
+        }
+        entry += 1
+    }
+    return environment
+}
+
+let environment = readEnvironment()
+let arguments = CommandLine.arguments
+if arguments.count > 1, arguments[1] == "--version" {
+    print("elastic-apm-lambda-extension \(ExtensionProcess.version)")
+    exit(0)
+}
+// Lambda registers an extension under its file name.
+let name = arguments.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "elastic-apm-lambda-extension"
+let logLevel = environment[Configuration.Variable.logLevel].map(Configuration.logLevel(named:)) ?? .level(.info)
+LoggingSystem.bootstrap { label in
+    switch logLevel {
+    case .off: SwiftLogNoOpLogHandler()
+    case .level(let level): ECSLogHandler(label: label, level: level)
+    case .unknown: ECSLogHandler(label: label, level: .info)
+    }
+}
+let logger = Logger(label: "apm-aws-lambda")
+let code = await ExtensionProcess.run(environment: environment, name: name, logger: logger)
+exit(code)

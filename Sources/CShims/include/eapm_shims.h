@@ -112,6 +112,7 @@ typedef struct {
     long initial_delay_ms;     // the first wait; each next one doubles
     long max_delay_ms;
     double jitter;             // 0.1 = each wait varies by up to ±10 %
+    int retry_unavailable;     // also retry answers 429 and 503
 } eapm_retry_policy;
 
 typedef struct eapm_http_client eapm_http_client;

@@ -203,7 +203,8 @@ public actor Forwarder {
     /// Ships everything buffered, waiting at most until `deadline`: seals the open batch (with
     /// synthesized metadata for extension events when no agent reported), sends the outbox while
     /// the server is healthy, then waits for sends already in flight.
-    public func flush(until deadline: Deadline) async {
+    /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
+    public func flush(until deadline: Deadline, lastChance: Bool = false) async {
         if builder.metadata == nil, !eventsWaitingForMetadata.isEmpty, let synthesizedMetadata {
             do {
                 try builder.open(metadata: synthesizedMetadata)
@@ -213,22 +214,24 @@ public actor Forwarder {
             }
         }
         seal()
-        await sendOutbox(until: deadline)
+        await sendOutbox(until: deadline, ignoringGracePeriod: lastChance)
         await waitForSendsInFlight(until: deadline)
     }
 
     /// Sends outbox batches one by one until it is empty, the deadline passes or the server fails.
-    private func sendOutbox(until deadline: Deadline) async {
+    private func sendOutbox(until deadline: Deadline, ignoringGracePeriod: Bool = false) async {
+        var ignoringGracePeriod = ignoringGracePeriod
         while !outbox.isEmpty {
             let now = Deadline.now
             guard now < deadline else { return }
-            guard health.maySend(atMilliseconds: now.monotonicMilliseconds) else {
+            guard health.maySend(atMilliseconds: now.monotonicMilliseconds) || ignoringGracePeriod else {
                 logger.debug("APM Server in its grace period: data kept for later", metadata: ["batches": "\(outbox.count)"])
                 return
             }
             let batch = outbox.removeFirst()
             outboxBytes -= batch.body.count
             sendsInFlight += 1
+            defer { ignoringGracePeriod = false } // one try; its outcome decides the rest
             let remaining = Duration.milliseconds(max(1, deadline.remainingMilliseconds))
             let outcome = await client.sendEvents(
                 gzippedBody: batch.body, agentUserAgent: agentUserAgent, timeout: min(forwarderTimeout, remaining),

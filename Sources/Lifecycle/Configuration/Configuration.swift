@@ -103,15 +103,10 @@ public struct Configuration: Sendable {
         }
 
         if let level = value(Variable.logLevel) {
-            switch level.lowercased() {
-            case "trace": logLevel = .trace
-            case "debug": logLevel = .debug
-            case "info": logLevel = .info
-            case "warning", "warn": logLevel = .warning
-            case "error": logLevel = .error
-            case "critical": logLevel = .critical
-            case "off": loggingOff = true
-            default: warnings.append("\(Variable.logLevel)=\"\(level)\" is not a log level; using info")
+            switch Self.logLevel(named: level) {
+            case .level(let parsed): logLevel = parsed
+            case .off: loggingOff = true
+            case .unknown: warnings.append("\(Variable.logLevel)=\"\(level)\" is not a log level; using info")
             }
         }
 
@@ -159,6 +154,26 @@ public struct Configuration: Sendable {
             return .seconds(number)
         }
         return fallback
+    }
+
+    public enum LogLevelSetting: Equatable, Sendable {
+        case level(Logger.Level)
+        case off
+        case unknown
+    }
+
+    /// trace, debug, info, warning (warn), error, critical, off; any case.
+    public static func logLevel(named name: String) -> LogLevelSetting {
+        switch name.trimmingSpaces.lowercased() {
+        case "trace": .level(.trace)
+        case "debug": .level(.debug)
+        case "info": .level(.info)
+        case "warning", "warn": .level(.warning)
+        case "error": .level(.error)
+        case "critical": .level(.critical)
+        case "off": .off
+        default: .unknown
+        }
     }
 
     static func bool(_ text: String) -> Bool? {

@@ -43,8 +43,9 @@ public struct APMServerClient: Sendable {
         let request = HTTPRequest(
             method: "POST", url: serverURL + "/intake/v2/events", headers: headers, body: gzippedBody,
             timeout: timeout, deadline: deadline, maxResponseBytes: 256 << 10,
-            // A kept-alive connection the server closed in between is worth one quick retry.
-            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100)))
+            // A kept-alive connection the server closed in between is worth one quick retry; an
+            // overloaded server is left to the health state machine's grace period.
+            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
         do {
             let response = try await http.execute(request)
             return Self.outcome(status: response.status, body: response.body)

@@ -75,7 +75,7 @@ public final class HTTPClient: Sendable {
             max_attempts: Int32(clamping: request.retry.maxAttempts),
             initial_delay_ms: Int(request.retry.initialDelay.milliseconds),
             max_delay_ms: Int(request.retry.maxDelay.milliseconds),
-            jitter: request.retry.jitter)
+            jitter: request.retry.jitter, retry_unavailable: request.retry.retriesUnavailable ? 1 : 0)
         let created = request.body.withUnsafeBufferPointer { body in
             eapm_http_transfer_create(
                 request.method, request.url, body.baseAddress, body.count,

@@ -43,12 +43,18 @@ public struct RetryPolicy: Sendable, Hashable {
     public var maxDelay: Duration
     /// 0.1: each wait varies by up to ±10 %.
     public var jitter: Double
+    /// Whether 429 and 503 answers are retried too (false: only failures before any answer).
+    public var retriesUnavailable: Bool
 
-    public init(maxAttempts: Int, initialDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(5), jitter: Double = 0.1) {
+    public init(
+        maxAttempts: Int, initialDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(5), jitter: Double = 0.1,
+        retriesUnavailable: Bool = true
+    ) {
         self.maxAttempts = maxAttempts
         self.initialDelay = initialDelay
         self.maxDelay = maxDelay
         self.jitter = jitter
+        self.retriesUnavailable = retriesUnavailable
     }
 
     public static let none = RetryPolicy(maxAttempts: 1)

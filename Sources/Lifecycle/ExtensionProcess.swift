@@ -1,0 +1,208 @@
+import JSON
+public import Logging
+import NIOCore
+import NIOPosix
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
+/// The extension from start to exit: read the configuration, register, start the receiver and
+/// the telemetry listener, run the invocation loop, shut down. Every component is created here and
+/// lives exactly as long as this function.
+public enum ExtensionProcess {
+    public static let version = "0.1.0"
+    public static let userAgent = "apm-aws-lambda/\(version)"
+
+    /// - Parameters:
+    ///   - name: the name to register under: the executable's file name, as Lambda expects.
+    /// - Returns: the process exit code.
+    public static func run(environment: [String: String], name: String, logger: Logger) async -> Int32 {
+        let configuration: Configuration
+        do {
+            configuration = try Configuration(environment: environment)
+        } catch {
+            logger.error("invalid configuration", metadata: ["variable": "\(error.variable)", "reason": "\(error.reason)"])
+            guard let runtimeAPI = environment[Configuration.Variable.runtimeAPI], !runtimeAPI.isEmpty else { return 1 }
+            return await reportInitError(runtimeAPI: runtimeAPI, name: name, type: error.lambdaErrorType, message: error.description, logger: logger)
+        }
+        for warning in configuration.warnings { logger.warning("\(warning)") }
+
+        let tls: TLSConfiguration
+        do {
+            tls = try tlsConfiguration(configuration)
+        } catch {
+            logger.error("invalid TLS configuration", metadata: ["reason": "\(error)"])
+            return await reportInitError(
+                runtimeAPI: configuration.runtimeAPI, name: name, type: error.lambdaErrorType, message: error.description, logger: logger)
+        }
+        let http: HTTPClient
+        do {
+            http = try HTTPClient(tls: tls)
+        } catch {
+            logger.error("could not create the HTTP client", metadata: ["error": "\(error)"])
+            return await reportInitError(
+                runtimeAPI: configuration.runtimeAPI, name: name, type: "Extension.TLSConfigurationError", message: "\(error)",
+                logger: logger)
+        }
+        // One event loop serves the receiver and the listener; the process exit ends it.
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        return await run(configuration: configuration, environment: environment, name: name, http: http, group: group, logger: logger)
+    }
+
+    private static func run(
+        configuration: Configuration, environment: [String: String], name: String, http: HTTPClient,
+        group: MultiThreadedEventLoopGroup, logger: Logger
+    ) async -> Int32 {
+        let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
+        let authorization: APMServerClient.Authorization? =
+            configuration.apiKey.map { .apiKey($0) } ?? configuration.secretToken.map { .secretToken($0) }
+        let apmServer = APMServerClient(
+            serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: http)
+        let forwarder: Forwarder
+        do {
+            forwarder = try Forwarder(
+                client: apmServer, forwarderTimeout: configuration.forwarderTimeout,
+                limits: Forwarder.Limits(agentDataBufferSize: configuration.agentDataBufferSize),
+                synthesizedMetadata: SynthesizedMetadata.line(environment: environment, extensionVersion: version),
+                logger: logger)
+        } catch {
+            logger.error("could not start compression", metadata: ["error": "\(error)"])
+            return 1
+        }
+        let tracker = InvocationTracker()
+        let endSignal = InvocationEndSignal()
+        let receiverEvents = AgentReceiver.Events(
+            agentFlushed: { endSignal.agentFlushed() },
+            transactionRegistered: { requestID, transaction, _ in
+                Task { await tracker.transactionRegistered(requestID: requestID, transaction: transaction) }
+            },
+            transactionsReported: { ids in Task { await tracker.transactionsReported(ids) } })
+
+        // Registration and binding the receiver are independent: do them at once.
+        async let registration = api.register(name: name)
+        let receiverServer: HTTPServer
+        do {
+            let receiver = try AgentReceiver(
+                forwarder: forwarder, apmServer: apmServer, forwarderTimeout: configuration.forwarderTimeout,
+                events: receiverEvents, logger: logger)
+            receiverServer = try await receiver.bind(
+                host: configuration.receiverHost, port: configuration.receiverPort,
+                requestTimeout: configuration.receiverTimeout, group: group)
+        } catch {
+            let identifier = try? await registration
+            logger.error("could not start the agent receiver", metadata: ["port": "\(configuration.receiverPort)", "error": "\(error)"])
+            await api.reportInitError(identifier: identifier, errorType: "Extension.ReceiverFailed", message: "\(error)")
+            return 1
+        }
+        let identifier: String
+        do {
+            identifier = try await registration
+        } catch {
+            logger.error("registration failed", metadata: ["error": "\(error)"])
+            await receiverServer.close()
+            return 1
+        }
+        logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverServer.port)"])
+        warnIfAgentBypassesExtension(configuration, receiverPort: receiverServer.port, logger: logger)
+
+        // The servers are not awaited at the end: kept-alive agent connections would hold them
+        // open, and the process exits right after the run loop anyway.
+        Task { await receiverServer.run() }
+        var listenerServer: HTTPServer?
+        var expectsTelemetry = false
+        if !configuration.disableTelemetry {
+            let captureLogs = configuration.captureLogs
+            let listener = TelemetryListener(logger: logger) { events in
+                for event in events {
+                    if case .runtimeDone(let requestID, let status, _) = event {
+                        endSignal.runtimeDone(requestID: requestID, status: status)
+                    }
+                }
+                for line in await tracker.handle(events, captureLogs: captureLogs) {
+                    await forwarder.addExtensionEvent(line)
+                }
+            }
+            do {
+                let (host, uriHost) = telemetryListenerAddress()
+                let server = try await listener.bind(host: host, group: group)
+                listenerServer = server
+                Task { await server.run() }
+                let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
+                    .subscribe(identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs)
+                expectsTelemetry = outcome == .telemetry || outcome == .logs
+            } catch {
+                logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
+            }
+        }
+        let runLoop = RunLoop(
+            identifier: identifier, api: api, forwarder: forwarder, tracker: tracker, endSignal: endSignal,
+            strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
+            expectsTelemetry: expectsTelemetry, logger: logger)
+        let exitCode = await runLoop.run()
+        await receiverServer.close()
+        await listenerServer?.close()
+        return exitCode
+    }
+
+    // MARK: - Init helpers
+
+    private static func reportInitError(runtimeAPI: String, name: String, type: String, message: String, logger: Logger) async -> Int32 {
+        // Lambda takes init errors from registered extensions: register, then report.
+        if let http = try? HTTPClient() {
+            let api = ExtensionsAPIClient(runtimeAPI: runtimeAPI, http: http)
+            let identifier = try? await api.register(name: name)
+            await api.reportInitError(identifier: identifier, errorType: type, message: message)
+        }
+        return 1
+    }
+
+    private static func tlsConfiguration(_ configuration: Configuration) throws(ConfigurationError) -> TLSConfiguration {
+        var pem = configuration.serverCAPEM ?? ""
+        if let path = configuration.serverCAFile {
+            guard let contents = readFile(path) else {
+                throw ConfigurationError(variable: Configuration.Variable.caCertFile, reason: "cannot read \(path)")
+            }
+            pem += "\n" + contents
+        }
+        return TLSConfiguration(
+            verifyPeer: configuration.verifyServerCertificate,
+            extraCAPEM: pem.contains("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem))
+    }
+
+    private static func readFile(_ path: String) -> String? {
+        guard let file = fopen(path, "rb") else { return nil }
+        defer { fclose(file) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16 << 10)
+        while true {
+            let count = fread(&chunk, 1, chunk.count, file)
+            if count <= 0 { break }
+            bytes += chunk[0..<count]
+            if bytes.count > 4 << 20 { return nil }
+        }
+        return ferror(file) == 0 ? String(decoding: bytes, as: UTF8.self) : nil
+    }
+
+    /// Where the telemetry listener binds, and the host its URI names: `sandbox.localdomain` in
+    /// Lambda; 127.0.0.1 where that name does not resolve (outside Lambda).
+    private static func telemetryListenerAddress() -> (bind: String, uriHost: String) {
+        if let address = try? SocketAddress.makeAddressResolvingHost("sandbox.localdomain", port: 0), let ip = address.ipAddress {
+            return (ip, "sandbox.localdomain")
+        }
+        return ("127.0.0.1", "127.0.0.1")
+    }
+
+    private static func warnIfAgentBypassesExtension(_ configuration: Configuration, receiverPort: Int, logger: Logger) {
+        guard let agentURL = configuration.agentServerURL?.lowercased() else { return }
+        let pointsHere = ["localhost:\(receiverPort)", "127.0.0.1:\(receiverPort)"].contains { agentURL.contains($0) }
+        if !pointsHere {
+            logger.warning(
+                "ELASTIC_APM_SERVER_URL does not point at the extension: the agent will bypass it and slow every invocation. Set ELASTIC_APM_SERVER_URL=http://localhost:\(receiverPort) and keep the APM Server URL in ELASTIC_APM_LAMBDA_APM_SERVER",
+                metadata: ["ELASTIC_APM_SERVER_URL": "\(configuration.agentServerURL ?? "")"])
+        }
+    }
+}

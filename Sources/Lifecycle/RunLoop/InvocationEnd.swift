@@ -1,0 +1,9 @@
+/// What ended the wait for an invocation (DESIGN §7, step 2).
+public enum InvocationEnd: Sendable, Equatable {
+    /// The agent posted `flushed=true`.
+    case agentFlushed
+    /// `platform.runtimeDone` for this request id.
+    case runtimeDone(status: String)
+    /// `deadlineMs − 200 ms` came first.
+    case deadlineReached
+}

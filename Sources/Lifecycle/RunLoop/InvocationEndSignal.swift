@@ -1,0 +1,97 @@
+import Synchronization
+
+/// Races the three ways an invocation can end: the agent's flush, `platform.runtimeDone` for the
+/// request id, and the deadline timer. Signals come from the receiver's and the listener's event
+/// loop; the run loop waits. State is one Mutex; the waiter is resumed outside it.
+///
+/// A flush carries no request id. One that arrives between invocations is kept for the next
+/// invocation only if the previous one also ended by a flush (a fast function whose agent flushed
+/// before the extension saw its INVOKE); after an invocation ended by runtimeDone or its deadline,
+/// it is that invocation's late flush and is ignored (its data is kept all the same).
+final class InvocationEndSignal: Sendable {
+    private struct State {
+        var requestID: String?
+        var end: InvocationEnd?
+        var waiter: CheckedContinuation<InvocationEnd, Never>?
+        var flushedWhileIdle = false
+        var previousEnd: InvocationEnd?
+        /// runtimeDone seen for request ids not (yet) begun: telemetry can beat the INVOKE.
+        var runtimeDoneEarly: [(requestID: String, status: String)] = []
+    }
+
+    private let state = Mutex(State())
+
+    func begin(requestID: String) {
+        state.withLock { state in
+            state.requestID = requestID
+            state.end = nil
+            if let index = state.runtimeDoneEarly.firstIndex(where: { $0.requestID == requestID }) {
+                state.end = .runtimeDone(status: state.runtimeDoneEarly[index].status)
+            } else if state.flushedWhileIdle, state.previousEnd == nil || state.previousEnd == .agentFlushed {
+                state.end = .agentFlushed
+            }
+            state.runtimeDoneEarly.removeAll()
+            state.flushedWhileIdle = false
+        }
+    }
+
+    func agentFlushed() {
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+            guard state.requestID != nil else {
+                state.flushedWhileIdle = true
+                return nil
+            }
+            return Self.end(&state, .agentFlushed)
+        }
+        waiter?.resume(returning: .agentFlushed)
+    }
+
+    func runtimeDone(requestID: String, status: String) {
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+            guard requestID == state.requestID else {
+                if state.runtimeDoneEarly.count >= 8 { state.runtimeDoneEarly.removeFirst() }
+                state.runtimeDoneEarly.append((requestID, status))
+                return nil
+            }
+            return Self.end(&state, .runtimeDone(status: status))
+        }
+        waiter?.resume(returning: .runtimeDone(status: status))
+    }
+
+    func deadlineReached(requestID: String) {
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+            guard requestID == state.requestID else { return nil }
+            return Self.end(&state, .deadlineReached)
+        }
+        waiter?.resume(returning: .deadlineReached)
+    }
+
+    /// Suspends until the current invocation ends (at once if it already has).
+    func wait() async -> InvocationEnd {
+        await withCheckedContinuation { continuation in
+            let ended: InvocationEnd? = state.withLock { state in
+                if let end = state.end { return end }
+                state.waiter = continuation
+                return nil
+            }
+            if let ended { continuation.resume(returning: ended) }
+        }
+    }
+
+    /// Back to idle once the run loop is done with the invocation.
+    func finish() {
+        state.withLock { state in
+            state.previousEnd = state.end
+            state.requestID = nil
+            state.end = nil
+        }
+    }
+
+    /// Records the end if none yet; returns the waiter to resume.
+    private static func end(_ state: inout State, _ end: InvocationEnd) -> CheckedContinuation<InvocationEnd, Never>? {
+        guard state.end == nil else { return nil }
+        state.end = end
+        defer { state.waiter = nil }
+        return state.waiter
+    }
+}

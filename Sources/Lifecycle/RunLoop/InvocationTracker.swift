@@ -1,0 +1,167 @@
+import JSON
+import Transport
+
+/// The invocation table: what the extension knows of each recent invocation (from INVOKE, the
+/// agent's registration and reports, and telemetry), and the APM events that knowledge makes:
+/// platform metricsets, function logs, proxy transactions.
+actor InvocationTracker {
+    private struct Record {
+        var requestID: String
+        var functionARN: String
+        var deadlineMilliseconds: Int64
+        /// Wall-clock ms when the extension received the INVOKE.
+        var startMilliseconds: Int64
+        var registeredTransaction: JSONObject?
+        var runtimeDone: (status: String, timeMicroseconds: Int64?)?
+        var reportReceived = false
+        var proxySent = false
+    }
+
+    /// Recent invocations, oldest first; a report arrives at most one invocation late.
+    private var records: [Record] = []
+    private static let maxRecords = 16
+    /// Transaction ids the agent reported itself (recent ones).
+    private var reportedTransactionIDs: [String] = []
+    /// The request id of the latest `platform.start`: function log lines after it belong to it.
+    private var loggingRequestID: String?
+    private var functionARN: String?
+    private var reportWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
+    private var nextWaiterID = 0
+
+    // MARK: - From the run loop and the receiver
+
+    func invocationStarted(_ invocation: LambdaEvent.Invocation, atMilliseconds start: Int64) {
+        functionARN = invocation.functionARN
+        if let index = index(of: invocation.requestID) {
+            records[index].functionARN = invocation.functionARN
+            records[index].deadlineMilliseconds = invocation.deadlineMilliseconds
+            records[index].startMilliseconds = start
+            return
+        }
+        append(Record(
+            requestID: invocation.requestID, functionARN: invocation.functionARN,
+            deadlineMilliseconds: invocation.deadlineMilliseconds, startMilliseconds: start))
+    }
+
+    func transactionRegistered(requestID: String, transaction: JSONObject) {
+        if let index = index(of: requestID) {
+            records[index].registeredTransaction = transaction
+        } else {
+            // The agent can register before the extension has seen the INVOKE.
+            var record = Record(
+                requestID: requestID, functionARN: functionARN ?? "", deadlineMilliseconds: 0,
+                startMilliseconds: WallClock.nowMilliseconds)
+            record.registeredTransaction = transaction
+            append(record)
+        }
+    }
+
+    func transactionsReported(_ ids: [String]) {
+        reportedTransactionIDs.append(contentsOf: ids)
+        if reportedTransactionIDs.count > 256 { reportedTransactionIDs.removeFirst(reportedTransactionIDs.count - 256) }
+    }
+
+    // MARK: - Telemetry
+
+    /// Books a batch of telemetry; returns the APM events it makes, as JSON lines.
+    func handle(_ events: [TelemetryEvent], captureLogs: Bool) -> [[UInt8]] {
+        var emitted: [[UInt8]] = []
+        for event in events {
+            switch event {
+            case .start(let requestID):
+                loggingRequestID = requestID
+            case .runtimeDone(let requestID, let status, let time):
+                guard let index = index(of: requestID) else { continue }
+                records[index].runtimeDone = (status, time)
+                if status != "success", let proxy = proxyTransaction(at: index, result: status, endMicroseconds: time) {
+                    emitted.append(proxy)
+                }
+            case .report(let report):
+                let record = index(of: report.requestID).map { records[$0] }
+                if let index = index(of: report.requestID) { records[index].reportReceived = true }
+                let metricset = PlatformMetrics.metricset(
+                    report: report, functionARN: record?.functionARN ?? functionARN,
+                    invocationStartMilliseconds: record?.startMilliseconds, deadlineMilliseconds: record?.deadlineMilliseconds,
+                    timestampMicroseconds: report.timeMicroseconds ?? WallClock.nowMicroseconds)
+                emitted.append(metricset.serializedBytes)
+                if reportsComplete { resumeReportWaiters() }
+            case .function(let time, let record):
+                guard captureLogs else { continue }
+                let requestID = FunctionLog.requestID(in: record) ?? loggingRequestID
+                let arn = requestID.flatMap { id in index(of: id).map { records[$0].functionARN } } ?? functionARN
+                let log = FunctionLog.event(
+                    record: record, timestampMicroseconds: time ?? WallClock.nowMicroseconds, functionARN: arn,
+                    requestID: requestID)
+                emitted.append(log.serializedBytes)
+            case .other:
+                continue
+            }
+        }
+        return emitted
+    }
+
+    // MARK: - Shutdown
+
+    /// Waits (at most until `deadline`) for the reports of invocations that have none yet: the
+    /// last invocation's report arrives only at SHUTDOWN.
+    func waitForReports(until deadline: Deadline) async {
+        guard !reportsComplete, !deadline.hasPassed else { return }
+        let id = nextWaiterID
+        nextWaiterID += 1
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))
+            await self?.resumeReportWaiter(id)
+        }
+        await withCheckedContinuation { reportWaiters[id] = $0 }
+        timer.cancel()
+    }
+
+    /// Proxy transactions for every registered transaction the agent never reported, when the
+    /// environment ends by `reason` (timeout or failure).
+    func proxyTransactions(shutdownReason reason: String) -> [[UInt8]] {
+        guard reason != "spindown" else { return [] }
+        var emitted: [[UInt8]] = []
+        for index in records.indices where records[index].runtimeDone == nil || records[index].runtimeDone?.status != "success" {
+            let end = min(WallClock.nowMilliseconds, records[index].deadlineMilliseconds > 0 ? records[index].deadlineMilliseconds : .max)
+            if let proxy = proxyTransaction(at: index, result: reason, endMicroseconds: end * 1000) { emitted.append(proxy) }
+        }
+        return emitted
+    }
+
+    // MARK: - Helpers
+
+    private var reportsComplete: Bool {
+        records.allSatisfy { $0.reportReceived || $0.deadlineMilliseconds == 0 }
+    }
+
+    private func proxyTransaction(at index: Int, result: String, endMicroseconds: Int64?) -> [UInt8]? {
+        let record = records[index]
+        guard !record.proxySent, let transaction = record.registeredTransaction,
+            let id = transaction["id"]?.stringValue, !reportedTransactionIDs.contains(id)
+        else { return nil }
+        records[index].proxySent = true
+        let startMicroseconds = transaction["timestamp"]?.int64Value ?? record.startMilliseconds * 1000
+        let endMicroseconds = endMicroseconds ?? min(WallClock.nowMicroseconds, record.deadlineMilliseconds * 1000)
+        let duration = Double(endMicroseconds - startMicroseconds) / 1000
+        return ProxyTransaction.event(registered: transaction, result: result, durationMilliseconds: duration).serializedBytes
+    }
+
+    private func index(of requestID: String) -> Int? {
+        records.lastIndex { $0.requestID == requestID }
+    }
+
+    private func append(_ record: Record) {
+        records.append(record)
+        if records.count > Self.maxRecords { records.removeFirst() }
+    }
+
+    private func resumeReportWaiter(_ id: Int) {
+        reportWaiters.removeValue(forKey: id)?.resume()
+    }
+
+    private func resumeReportWaiters() {
+        let waiters = reportWaiters
+        reportWaiters.removeAll()
+        for waiter in waiters.values { waiter.resume() }
+    }
+}
