@@ -1,0 +1,94 @@
+@testable import Lifecycle
+import Testing
+import Transport
+
+@Suite("Parsers of untrusted input")
+struct ParserTests {
+    @Test("an intake payload keeps metadata apart and counts events and transaction ids")
+    func intakePayload() throws {
+        let body = Array("""
+            {"metadata":{"service":{"name":"s","agent":{"name":"nodejs","version":"4"}}}}
+            {"transaction":{"id":"t1","trace_id":"x","type":"request","duration":1,"span_count":{"started":0}}}\r
+
+            {"span":{"id":"s1"}}
+
+            """.utf8)
+        let payload = try IntakePayload(ndjson: body)
+        #expect(String(decoding: payload.metadata, as: UTF8.self).hasPrefix(#"{"metadata":"#))
+        #expect(payload.eventCount == 2)
+        #expect(payload.transactionIDs == ["t1"])
+        #expect(String(decoding: payload.events, as: UTF8.self).split(separator: "\n").count == 2)
+    }
+
+    @Test(
+        "malformed intake payloads are refused with the line and why",
+        arguments: [
+            ("", 1), ("{\"span\":{}}", 1), ("{\"metadata\":{}}\n{\"span\":{}", 2), ("{\"metadata\":{}}\n{\"bogus\":{}}", 2),
+            ("{\"metadata\":{}}\n{\"span\":{},\"error\":{}}", 2), ("{\"metadata\":{}}\n[1]", 2), ("{\"metadata\":1}", 1),
+            ("{\"metadata\":{}}\n{\"span\":\"x\"}", 2), ("\n\n{\"metadata\":{}}\nnot json", 4),
+        ])
+    func malformedIntake(text: String, line: Int) {
+        let failure = #expect(throws: IntakePayload.Failure.self) { try IntakePayload(ndjson: Array(text.utf8)) }
+        #expect(failure?.line == line)
+    }
+
+    @Test("telemetry batches of both APIs parse; malformed ones are refused")
+    func telemetryBatches() throws {
+        let batch = Array(#"""
+            [{"time":"2026-11-30T19:41:04.123Z","type":"platform.start","record":{"requestId":"r1","version":"$LATEST"}},
+             {"time":"2026-11-30T19:41:04.200Z","type":"function","record":"hello\n"},
+             {"time":"2026-11-30T19:41:04.201Z","type":"function","record":{"message":"json","level":"INFO"}},
+             {"time":"2026-11-30T19:41:04.300Z","type":"platform.runtimeDone","record":{"requestId":"r1","status":"timeout"}},
+             {"time":"2026-11-30T19:41:04.400Z","type":"platform.report","record":{"requestId":"r1","metrics":{"durationMs":1.5,"billedDurationMs":2,"memorySizeMB":128,"maxMemoryUsedMB":64}}},
+             {"time":"2026-11-30T19:41:04.500Z","type":"platform.initStart","record":{}}]
+            """#.utf8)
+        let events = try TelemetryEvent.parseBatch(batch)
+        #expect(events.count == 6)
+        #expect(events[0] == .start(requestID: "r1"))
+        #expect(events[3] == .runtimeDone(requestID: "r1", status: "timeout", timeMicroseconds: 1_796_067_664_300_000))
+        guard case .report(let report) = events[4] else {
+            Issue.record("expected a report")
+            return
+        }
+        #expect(report.billedDurationMilliseconds == 2 && report.initDurationMilliseconds == nil)
+        #expect(events[5] == .other(type: "platform.initStart"))
+        for bad in ["", "{}", "[{}]", "[{\"type\":\"platform.start\",\"record\":{}}]", "[{\"type\":\"platform.report\",\"record\":{\"requestId\":\"r\"}}]", "[1", "[{\"type\":\"function\",\"record\":3}]"] {
+            #expect(throws: TelemetryEvent.Malformed.self, "\(bad)") { try TelemetryEvent.parseBatch(Array(bad.utf8)) }
+        }
+    }
+
+    @Test("Lambda events parse; anything else is a malformed event")
+    func lambdaEvents() throws {
+        let invoke = try LambdaEvent(json: Array(#"{"eventType":"INVOKE","deadlineMs":1700000003000,"requestId":"r","invokedFunctionArn":"arn","tracing":{"type":"X-Amzn-Trace-Id","value":"Root=1"}}"#.utf8))
+        #expect(invoke == .invoke(.init(requestID: "r", deadlineMilliseconds: 1_700_000_003_000, functionARN: "arn", traceID: "Root=1")))
+        let shutdown = try LambdaEvent(json: Array(#"{"eventType":"SHUTDOWN","shutdownReason":"timeout","deadlineMs":5}"#.utf8))
+        #expect(shutdown == .shutdown(.init(reason: "timeout", deadlineMilliseconds: 5)))
+        for bad in ["", "{}", #"{"eventType":"INVOKE"}"#, #"{"eventType":"PAUSE"}"#, "[]"] {
+            #expect(throws: ExtensionsAPIError.self) { try LambdaEvent(json: Array(bad.utf8)) }
+        }
+    }
+
+    @Test("content decoding: gzip, zlib and raw deflate; unknown encodings 415; bombs 413; garbage 400")
+    func contentDecoding() throws {
+        let inflater = try Inflater()
+        let text = Array(String(repeating: "agent data ", count: 50).utf8)
+        let gzip = try GzipStream()
+        try gzip.write(text)
+        try gzip.finish()
+        #expect(try ContentDecoding.decode(gzip.output, contentEncoding: "gzip", maxBytes: 1 << 20, inflater: inflater) == text)
+        #expect(try ContentDecoding.decode(text, contentEncoding: nil, maxBytes: 1 << 20, inflater: inflater) == text)
+        #expect((try? ContentDecoding.decode(text, contentEncoding: "br", maxBytes: 1 << 20, inflater: inflater)) == nil)
+        let tooLarge = #expect(throws: ContentDecoding.Failure.self) {
+            try ContentDecoding.decode(gzip.output, contentEncoding: "gzip", maxBytes: 100, inflater: inflater)
+        }
+        #expect(tooLarge?.status == 413)
+        let garbage = #expect(throws: ContentDecoding.Failure.self) {
+            try ContentDecoding.decode(text, contentEncoding: "deflate", maxBytes: 1 << 20, inflater: inflater)
+        }
+        #expect(garbage?.status == 400)
+        let unknown = #expect(throws: ContentDecoding.Failure.self) {
+            try ContentDecoding.decode(text, contentEncoding: "br", maxBytes: 1 << 20, inflater: inflater)
+        }
+        #expect(unknown?.status == 415)
+    }
+}
