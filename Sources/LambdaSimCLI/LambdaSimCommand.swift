@@ -14,8 +14,8 @@ struct LambdaSimCommand: AsyncParsableCommand {
     @Option(help: "The extension executable to run.")
     var `extension`: String
 
-    @Option(help: "Scenario JSON file (default: scenarios/happy-path.json).")
-    var scenario: String = "scenarios/happy-path.json"
+    @Option(help: "Scenario JSON file (default: scenarios/happy-path.json, else 10 plain invocations).")
+    var scenario: String?
 
     @Option(help: "Write the report (figures and per-invocation data) as JSON to this file.")
     var json: String?
@@ -26,18 +26,21 @@ struct LambdaSimCommand: AsyncParsableCommand {
     @Option(help: "Write every intake line the APM Server sink received to this ndjson file.")
     var events: String?
 
+    @Option(name: .customLong("env"), help: "Extra environment for the extension, KEY=VALUE (repeatable; over the scenario's).")
+    var environment: [String] = []
+
     @Flag(help: "Also print every sink request and telemetry batch.")
     var verbose = false
 
     func run() async throws {
         let scenario: Scenario
         do {
-            scenario = try Scenario.load(path: self.scenario)
+            scenario = try loadScenario()
         } catch {
             throw ValidationError("\(error)")
         }
         let report = try await LambdaSimulator.run(
-            SimulationOptions(extensionPath: `extension`, scenario: scenario, logPath: log))
+            SimulationOptions(extensionPath: `extension`, scenario: scenario, environment: try parsedEnvironment(), logPath: log))
         if verbose {
             for request in report.sinkRequests {
                 let status = request.status.map(String.init) ?? "no answer"
@@ -58,6 +61,26 @@ struct LambdaSimCommand: AsyncParsableCommand {
             print("sink events: \(events)")
         }
         if report.extensionMisbehaved { throw ExitCode(1) }
+    }
+
+    private func parsedEnvironment() throws -> [String: String] {
+        var result: [String: String] = [:]
+        for assignment in environment {
+            guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                throw ValidationError("--env wants KEY=VALUE, got \(assignment)")
+            }
+            result[String(assignment[..<equals])] = String(assignment[assignment.index(after: equals)...])
+        }
+        return result
+    }
+
+    /// The named file; without one, the shipped happy path when run from the package, else the
+    /// built-in default (the same ten successful invocations, without the file's details).
+    private func loadScenario() throws -> Scenario {
+        if let path = scenario { return try Scenario.load(path: path) }
+        let shipped = "scenarios/happy-path.json"
+        if FileManager.default.fileExists(atPath: shipped) { return try Scenario.load(path: shipped) }
+        return Scenario()
     }
 
     private static func time(_ milliseconds: Double) -> String {
