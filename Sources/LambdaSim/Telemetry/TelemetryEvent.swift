@@ -23,8 +23,3 @@ struct TelemetryEvent: Sendable {
         return .object(["time": .string(time), "type": .string(type), "record": record])
     }
 }
-
-/// Which subscription API delivered the events.
-enum TelemetryAPI: String, Sendable {
-    case telemetry, logs
-}
