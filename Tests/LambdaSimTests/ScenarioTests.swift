@@ -66,7 +66,7 @@ struct ScenarioTests {
         (#"{"functionName":"f"}"#, "missing required field \"invocations\""),
         (#"{"invocations":[{"outcome":"explode"}]}"#, "invocations[0].outcome"),
         (#"{"invocations":[{},{"sink":"teapot"}]}"#, "unknown sink behaviour \"teapot\""),
-        (#"{"invocations":[{"sink":"tls"}]}"#, "not implemented"),
+        (#"{"invocations":[{"sink":"tls"}]}"#, "sinkTLS"),
         (#"{"invocations":[{"logs":[3]}]}"#, "invocations[0].logs[0]"),
         (#"{"invocations":[{"durationMs":"long"}]}"#, "invocations[0].durationMs"),
         (#"{"invocations":[{"repeat":0}]}"#, "repeat must be at least 1"),

@@ -21,6 +21,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var shutdownReason: ShutdownReason
     /// Extra environment for the extension, merged over what the simulator sets.
     public var environment: [String: String]
+    /// Serve the APM Server sink over HTTPS with this certificate and key; nil: plain HTTP.
+    public var sinkTLS: SinkTLS?
     /// The invocations in order; a step with `repeat` stands for that many equal invocations.
     public var invocations: [InvocationPlan]
 
@@ -28,7 +30,8 @@ public struct Scenario: Codable, Sendable, Equatable {
         functionName: String = "sim-function", memorySizeMB: Int = 128, timeoutMs: Int = 3000,
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
-        environment: [String: String] = [:], invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
+        environment: [String: String] = [:], sinkTLS: SinkTLS? = nil,
+        invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
         self.memorySizeMB = memorySizeMB
@@ -38,6 +41,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.subscriptionRefusal = subscriptionRefusal
         self.shutdownReason = shutdownReason
         self.environment = environment
+        self.sinkTLS = sinkTLS
         self.invocations = invocations
     }
 
@@ -90,7 +94,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, invocations
+        case shutdownReason, environment, sinkTLS, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -105,6 +109,7 @@ public struct Scenario: Codable, Sendable, Equatable {
             try container.decodeIfPresent(SubscriptionRefusal.self, forKey: .subscriptionRefusal) ?? defaults.subscriptionRefusal
         shutdownReason = try container.decodeIfPresent(ShutdownReason.self, forKey: .shutdownReason) ?? defaults.shutdownReason
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
+        sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)
     }
 }

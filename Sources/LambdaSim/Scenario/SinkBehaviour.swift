@@ -2,9 +2,8 @@
 /// `"slow"`, `"hang"`, `"500"`, `"503"`, `"429"`, `"401"`, `"reset"`) or an object
 /// `{"behaviour": "slow", "delayMs": 1500}`.
 ///
-/// TODO(tls): serving TLS with a given certificate and key needs a TLS server implementation,
-/// which no dependency of this package offers (swift-nio-ssl is not one, and spawning
-/// `openssl s_server` cannot answer intake requests). Until then the sink speaks plain HTTP only.
+/// TLS is not a behaviour: it fixes the sink's URL (`https://`) for the whole run, so it is the
+/// scenario's `sinkTLS`.
 public enum SinkBehaviour: Codable, Sendable, Equatable, CustomStringConvertible {
     /// 202 `{"accepted":N}` at once.
     case ok
@@ -51,7 +50,7 @@ public enum SinkBehaviour: Codable, Sendable, Equatable, CustomStringConvertible
         case "reset": return .reset
         case "tls":
             throw DecodingError.dataCorrupted(.init(
-                codingPath: decoder.codingPath, debugDescription: "sink behaviour \"tls\" is not implemented yet"))
+                codingPath: decoder.codingPath, debugDescription: "TLS is not a per-invocation behaviour: set the scenario's sinkTLS"))
         default:
             if let status = Int(name), (400...599).contains(status) { return .failure(status: status) }
             throw DecodingError.dataCorrupted(.init(

@@ -14,7 +14,7 @@ public enum LambdaSimulator {
     public static func run(_ options: SimulationOptions) async throws -> SimulationReport {
         let clock = SimulationClock()
         let client = try HTTPClient()
-        let sink = try await APMServerSink.start(clock: clock)
+        let sink = try await APMServerSink.start(tls: options.scenario.sinkTLS, clock: clock)
         let state = ExtensionsAPIState(clock: clock)
         let dispatcher = TelemetryDispatcher(client: client, clock: clock)
         let router = ExtensionsAPIRouter(

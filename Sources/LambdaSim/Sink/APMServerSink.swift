@@ -16,34 +16,49 @@ public final class APMServerSink: Sendable {
     private let state = Mutex(State())
     private let clock: SimulationClock
     private let server: LoopbackHTTPServer
+    /// In TLS mode, what clients connect to; it relays to `server`.
+    private let terminator: TLSTerminator?
     /// Inflated bodies larger than this are refused, as a real server caps them.
     static let maxInflatedBytes = 64 << 20
 
-    public var port: Int { server.port }
-    public var url: String { "http://127.0.0.1:\(server.port)" }
+    /// The port clients connect to.
+    public var port: Int { terminator?.port ?? server.port }
+    /// What to set `ELASTIC_APM_LAMBDA_APM_SERVER` to.
+    public var url: String { "\(terminator == nil ? "http" : "https")://127.0.0.1:\(port)" }
 
-    private init(server: LoopbackHTTPServer, clock: SimulationClock) {
+    private init(server: LoopbackHTTPServer, terminator: TLSTerminator?, clock: SimulationClock) {
         self.server = server
+        self.terminator = terminator
         self.clock = clock
     }
 
-    /// Starts a sink on a free loopback port.
-    public static func start() async throws -> APMServerSink {
-        try await start(clock: SimulationClock())
+    /// Starts a sink on a free loopback port, speaking HTTPS with `tls`, else plain HTTP.
+    public static func start(tls: SinkTLS? = nil) async throws -> APMServerSink {
+        try await start(tls: tls, clock: SimulationClock())
     }
 
-    static func start(clock: SimulationClock) async throws -> APMServerSink {
+    static func start(tls: SinkTLS?, clock: SimulationClock) async throws -> APMServerSink {
         let box = Mutex<APMServerSink?>(nil)
         let server = try await LoopbackHTTPServer.start { request in
             guard let sink = box.withLock({ $0 }) else { return .close }
             return await sink.handle(request)
         }
-        let sink = APMServerSink(server: server, clock: clock)
+        let terminator: TLSTerminator?
+        do {
+            terminator = try tls.map { try TLSTerminator(tls: $0, backendPort: server.port) }
+        } catch {
+            await server.stop()
+            throw error
+        }
+        let sink = APMServerSink(server: server, terminator: terminator, clock: clock)
         box.withLock { $0 = sink }
         return sink
     }
 
-    public func stop() async { await server.stop() }
+    public func stop() async {
+        await terminator?.stop()
+        await server.stop()
+    }
 
     /// How the sink answers from now on.
     public func setBehaviour(_ behaviour: SinkBehaviour) {
