@@ -54,6 +54,8 @@ let package = Package(
             name: "LambdaSim",
             dependencies: [
                 "Transport", "JSON",
+                // The sink's TLS mode terminates TLS itself (swift-nio-ssl is not a dependency).
+                "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,0 +1,75 @@
+import JSON
+
+/// Plays the function for one invocation: its log lines, its agent's requests, its duration and
+/// how it ends, and the platform's `platform.runtimeDone` when the runtime is done.
+struct FunctionRunner: Sendable {
+    struct Result: Sendable {
+        var durationMs: Double
+        var flushedAtMs: Double?
+        var runtimeDoneAtMs: Double
+        var agentRequests: [AgentRequest]
+    }
+
+    let scenario: Scenario
+    let dispatcher: TelemetryDispatcher
+    let clock: SimulationClock
+    let agent: AgentDriver
+
+    func run(index: Int, requestID: String, plan: InvocationPlan, deadlineMs: Int64) async -> Result {
+        let startedAt = clock.elapsedMs()
+        let payloads = AgentPayloads(
+            scenario: scenario, index: index, requestID: requestID, plan: plan,
+            startMicroseconds: SimulationClock.epochMicroseconds())
+        var requests: [AgentRequest] = []
+        let events = TelemetryEventFactory(scenario: scenario)
+
+        if plan.registerTransaction {
+            requests.append(await agent.registerTransaction(payloads, compression: plan.compression))
+        }
+        for line in plan.logs { await dispatcher.emit(events.function(line)) }
+
+        // The handler's work. A timed-out one runs until the platform stops it at the deadline.
+        let runFor: Double =
+            plan.outcome == .timeout
+            ? Double(deadlineMs - SimulationClock.epochMs())
+            : plan.durationMs - (clock.elapsedMs() - startedAt)
+        if runFor > 0 { try? await Task.sleep(for: .microseconds(Int64(runFor * 1000))) }
+        let durationMs = clock.elapsedMs() - startedAt
+
+        var flushedAt: Double?
+        func runtimeDone() async -> Double {
+            let at = clock.elapsedMs()
+            await dispatcher.emit(events.runtimeDone(
+                requestID: requestID, status: plan.outcome.runtimeDoneStatus, durationMs: durationMs,
+                producedBytes: plan.outcome.resetsEnvironment ? 0 : 42))
+            return at
+        }
+
+        // A timed-out or crashed function reports nothing: its agent never got to.
+        guard !plan.outcome.resetsEnvironment else {
+            return Result(durationMs: durationMs, flushedAtMs: nil, runtimeDoneAtMs: await runtimeDone(), agentRequests: requests)
+        }
+        let lines = [payloads.metadata] + payloads.events(durationMs: durationMs)
+        var runtimeDoneAt: Double?
+        switch plan.flush {
+        case .withEvents:
+            flushedAt = clock.elapsedMs()
+            requests.append(await agent.sendEvents(lines, flushed: true, compression: plan.compression))
+        case .separate:
+            requests.append(await agent.sendEvents(lines, flushed: false, compression: plan.compression))
+            flushedAt = clock.elapsedMs()
+            requests.append(await agent.sendEvents([], flushed: true, compression: .none))
+        case .late:
+            requests.append(await agent.sendEvents(lines, flushed: false, compression: plan.compression))
+            runtimeDoneAt = await runtimeDone()
+            flushedAt = clock.elapsedMs()
+            requests.append(await agent.sendEvents([], flushed: true, compression: .none))
+        case .none:
+            requests.append(await agent.sendEvents(lines, flushed: false, compression: plan.compression))
+        }
+        if runtimeDoneAt == nil { runtimeDoneAt = await runtimeDone() }
+        return Result(
+            durationMs: durationMs, flushedAtMs: flushedAt, runtimeDoneAtMs: runtimeDoneAt ?? clock.elapsedMs(),
+            agentRequests: requests)
+    }
+}

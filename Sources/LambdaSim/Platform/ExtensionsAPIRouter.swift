@@ -1,0 +1,96 @@
+import JSON
+
+/// Answers the Extensions, Telemetry and Logs APIs the way Lambda does, on behalf of the one
+/// extension the simulator runs.
+struct ExtensionsAPIRouter: Sendable {
+    let state: ExtensionsAPIState
+    let dispatcher: TelemetryDispatcher
+    let functionName: String
+    let telemetry: TelemetryAvailability
+    let refusal: SubscriptionRefusal
+
+    enum Paths {
+        static let register = "/2020-01-01/extension/register"
+        static let next = "/2020-01-01/extension/event/next"
+        static let initError = "/2020-01-01/extension/init/error"
+        static let exitError = "/2020-01-01/extension/exit/error"
+        static let telemetry = "/2022-07-01/telemetry"
+        static let logs = "/2020-08-15/logs"
+    }
+
+    enum Headers {
+        static let name = "lambda-extension-name"
+        static let identifier = "lambda-extension-identifier"
+        static let errorType = "lambda-extension-function-error-type"
+    }
+
+    func handle(_ request: ServerRequest) async -> ServerAction {
+        switch (request.method, request.path) {
+        case ("POST", Paths.register):
+            return await register(request)
+        case ("GET", Paths.next):
+            guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
+            guard let event = await state.next() else { return .close }
+            return .respond(.json(200, event.json, headers: [("Lambda-Extension-Event-Identifier", "0")]))
+        case ("POST", Paths.initError), ("POST", Paths.exitError):
+            guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
+            await state.recordError(
+                initPhase: request.path == Paths.initError, type: request.headers[Headers.errorType],
+                body: String(decoding: request.body, as: UTF8.self))
+            return .respond(.json(202, #"{"status":"OK"}"#))
+        case ("PUT", Paths.telemetry):
+            return await subscribe(request, api: .telemetry)
+        case ("PUT", Paths.logs):
+            return await subscribe(request, api: .logs)
+        default:
+            return .respond(.json(404, #"{"errorMessage":"Not found","errorType":"InvalidRequest"}"#))
+        }
+    }
+
+    private func register(_ request: ServerRequest) async -> ServerAction {
+        guard let name = request.headers[Headers.name], !name.isEmpty else {
+            return .respond(.json(
+                400, #"{"errorMessage":"missing Lambda-Extension-Name header","errorType":"InvalidRequest"}"#))
+        }
+        let registration = await state.register(name: name)
+        var writer = JSONWriter()
+        writer.write(.object([
+            "functionName": .string(functionName), "functionVersion": .string("$LATEST"),
+            "handler": .string("index.handler"),
+        ]))
+        return .respond(.json(200, writer.text, headers: [("Lambda-Extension-Identifier", registration.identifier)]))
+    }
+
+    private func subscribe(_ request: ServerRequest, api: TelemetryAPI) async -> ServerAction {
+        guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
+        let offered: Bool
+        switch telemetry {
+        case .telemetry: offered = true
+        case .logsOnly: offered = api == .logs
+        case .none: offered = false
+        case .notAvailable:
+            // What the runtime interface emulator answers: accepted, and nothing will ever come.
+            return .respond(.json(202, #"{"errorMessage":"Telemetry API is not supported","errorType":"Telemetry.NotSupported"}"#))
+        }
+        guard offered else {
+            switch refusal {
+            case .notFound: return .respond(.json(404, #"{"errorMessage":"Not found","errorType":"InvalidRequest"}"#))
+            case .badRequest:
+                return .respond(.json(400, #"{"errorMessage":"unsupported schema version","errorType":"ValidationError"}"#))
+            case .reset: return .close
+            }
+        }
+        switch TelemetrySubscription.parse(request.body, api: api) {
+        case .success(let subscription):
+            await dispatcher.subscribe(subscription)
+            return .respond(ServerResponse(status: 200, headers: [("content-type", "text/plain")], body: Array("OK".utf8)))
+        case .failure(let rejection):
+            var writer = JSONWriter()
+            writer.write(.object(["errorMessage": .string(rejection.message), "errorType": .string("ValidationError")]))
+            return .respond(.json(400, writer.text))
+        }
+    }
+
+    static let invalidIdentifier = ServerResponse.json(
+        403, #"{"errorMessage":"Invalid or missing Lambda-Extension-Identifier","errorType":"Extension.InvalidIdentifier"}"#)
+}

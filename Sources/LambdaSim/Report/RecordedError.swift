@@ -1,0 +1,8 @@
+/// An error the extension reported on `/extension/init/error` or `/extension/exit/error`.
+public struct RecordedError: Codable, Sendable, Equatable {
+    /// The `Lambda-Extension-Function-Error-Type` header (e.g. `Extension.ConfigError`).
+    public var type: String?
+    public var body: String
+    /// Milliseconds since the simulation started.
+    public var atMs: Double
+}

@@ -1,0 +1,31 @@
+import Foundation
+
+extension SimulationReport {
+    /// The whole report as JSON (figures and per-invocation data), for benchmarks.
+    public func writeJSON(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do {
+            var data = try encoder.encode(self)
+            data.append(contentsOf: Array("\n".utf8))
+            try data.write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw SimulatorError(.writeFailed, "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Every intake body the sink received, line by line (each body starts with its metadata
+    /// line), which `scripts/validate_intake.py` checks against the intake v2 schemas.
+    public func writeSinkEvents(toNDJSON path: String) throws {
+        try Self.writeNDJSON(sinkRequests.filter { $0.path.hasPrefix("/intake/v2/events") }.map(\.events), to: path)
+    }
+
+    static func writeNDJSON(_ bodies: [[String]], to path: String) throws {
+        let text = bodies.flatMap { $0 }.map { $0 + "\n" }.joined()
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        } catch {
+            throw SimulatorError(.writeFailed, "cannot write \(path): \(error.localizedDescription)")
+        }
+    }
+}

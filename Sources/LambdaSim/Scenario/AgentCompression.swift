@@ -1,0 +1,4 @@
+/// The agent's `Content-Encoding`.
+public enum AgentCompression: String, Codable, Sendable {
+    case none, gzip, deflate
+}

@@ -1,0 +1,61 @@
+/// What one invocation (or a group of `repeat` equal ones) does: the function, its agent, and the
+/// APM Server's behaviour meanwhile.
+public struct InvocationPlan: Codable, Sendable, Equatable {
+    /// How many invocations this step stands for.
+    public var `repeat`: Int
+    /// How long the handler runs (a `timeout` outcome runs until the deadline instead).
+    public var durationMs: Double
+    public var outcome: InvocationOutcome
+    /// Whether the agent posts `/register/transaction` when the handler starts.
+    public var registerTransaction: Bool
+    /// How many spans the transaction has.
+    public var spans: Int
+    /// Whether the agent also sends one metricset.
+    public var metricset: Bool
+    /// How the agent compresses its intake bodies.
+    public var compression: AgentCompression
+    /// Whether and when the agent says it has flushed.
+    public var flush: FlushMode
+    /// Lines the function logs while it runs (text, or objects when it logs JSON).
+    public var logs: [FunctionLogLine]
+    /// The APM Server sink's behaviour from this invocation's INVOKE on.
+    public var sink: SinkBehaviour
+
+    public init(
+        repeat count: Int = 1, durationMs: Double = 50, outcome: InvocationOutcome = .success,
+        registerTransaction: Bool = true, spans: Int = 2, metricset: Bool = false,
+        compression: AgentCompression = .none, flush: FlushMode = .separate,
+        logs: [FunctionLogLine] = [.text("handling the request")], sink: SinkBehaviour = .ok
+    ) {
+        self.repeat = count
+        self.durationMs = durationMs
+        self.outcome = outcome
+        self.registerTransaction = registerTransaction
+        self.spans = spans
+        self.metricset = metricset
+        self.compression = compression
+        self.flush = flush
+        self.logs = logs
+        self.sink = sink
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case `repeat`, durationMs, outcome, registerTransaction, spans, metricset, compression, flush, logs, sink
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = InvocationPlan()
+        self.repeat = try container.decodeIfPresent(Int.self, forKey: .repeat) ?? defaults.repeat
+        durationMs = try container.decodeIfPresent(Double.self, forKey: .durationMs) ?? defaults.durationMs
+        outcome = try container.decodeIfPresent(InvocationOutcome.self, forKey: .outcome) ?? defaults.outcome
+        registerTransaction =
+            try container.decodeIfPresent(Bool.self, forKey: .registerTransaction) ?? defaults.registerTransaction
+        spans = try container.decodeIfPresent(Int.self, forKey: .spans) ?? defaults.spans
+        metricset = try container.decodeIfPresent(Bool.self, forKey: .metricset) ?? defaults.metricset
+        compression = try container.decodeIfPresent(AgentCompression.self, forKey: .compression) ?? defaults.compression
+        flush = try container.decodeIfPresent(FlushMode.self, forKey: .flush) ?? defaults.flush
+        logs = try container.decodeIfPresent([FunctionLogLine].self, forKey: .logs) ?? defaults.logs
+        sink = try container.decodeIfPresent(SinkBehaviour.self, forKey: .sink) ?? defaults.sink
+    }
+}

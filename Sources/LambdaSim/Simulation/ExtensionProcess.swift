@@ -1,0 +1,81 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The extension binary running as a child process, its stdout and stderr going to a log file.
+final class ExtensionProcess: Sendable {
+    /// Foundation's `Process` is not `Sendable`; it is only touched under this lock.
+    private struct Box: @unchecked Sendable { let process: Process }
+
+    private let box: Mutex<Box>
+    let pid: Int32
+    /// Its exit status, or the negated number of the signal that ended it.
+    let exited: OneShotEvent<Int32>
+    private let peakRSS = Mutex<Int?>(nil)
+
+    private init(process: Process, exited: OneShotEvent<Int32>) {
+        box = Mutex(Box(process: process))
+        pid = process.processIdentifier
+        self.exited = exited
+    }
+
+    /// Starts the binary with exactly `environment` (Lambda's environment is not the host's).
+    static func launch(path: String, environment: [String: String], logPath: String) throws -> ExtensionProcess {
+        guard FileManager.default.isExecutableFile(atPath: path) else {
+            throw SimulatorError(.launchFailed, "\(path) is not an executable file")
+        }
+        guard FileManager.default.createFile(atPath: logPath, contents: nil),
+            let log = FileHandle(forWritingAtPath: logPath)
+        else {
+            throw SimulatorError(.launchFailed, "cannot write the extension log \(logPath)")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: path)
+        process.arguments = []
+        process.environment = environment
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        let exited = OneShotEvent<Int32>()
+        process.terminationHandler = { process in
+            let signalled = process.terminationReason == .uncaughtSignal
+            exited.fire(signalled ? -process.terminationStatus : process.terminationStatus)
+            try? log.close()
+        }
+        do {
+            try process.run()
+        } catch {
+            throw SimulatorError(.launchFailed, "cannot start \(path): \(error.localizedDescription)")
+        }
+        return ExtensionProcess(process: process, exited: exited)
+    }
+
+    /// SIGKILL, as Lambda does to an extension that overruns its shutdown budget.
+    func kill() {
+        guard exited.value == nil else { return }
+        _ = Glibc.kill(pid, SIGKILL)
+    }
+
+    /// Reads `VmHWM` (the peak resident set) now and keeps the largest figure seen; the kernel
+    /// drops it when the process exits, so it is sampled while the process runs.
+    @discardableResult
+    func samplePeakRSS() -> Int? {
+        if let reading = Self.readVmHWM(pid: pid) {
+            peakRSS.withLock { $0 = max($0 ?? 0, reading) }
+        }
+        return peakRSS.withLock { $0 }
+    }
+
+    var peakRSSKB: Int? { peakRSS.withLock { $0 } }
+
+    static func readVmHWM(pid: Int32) -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        }
+        return nil
+    }
+}

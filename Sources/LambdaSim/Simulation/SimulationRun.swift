@@ -1,0 +1,209 @@
+import Foundation
+import Transport
+
+/// One simulation from process start to exit, in the order Lambda does things: init (register,
+/// subscribe, first `/event/next`), invocations one after the other (each waits for the
+/// extension's `/event/next` before the next starts), then SHUTDOWN.
+struct SimulationRun: Sendable {
+    let options: SimulationOptions
+    let clock: SimulationClock
+    let client: HTTPClient
+    let sink: APMServerSink
+    let state: ExtensionsAPIState
+    let dispatcher: TelemetryDispatcher
+    let runtimeAPIPort: Int
+
+    private var scenario: Scenario { options.scenario }
+    private var events: TelemetryEventFactory { TelemetryEventFactory(scenario: scenario) }
+
+    func execute() async throws -> SimulationReport {
+        let receiverPort = try LoopbackPort.free()
+        let logPath = options.logPath ?? Self.temporaryLogPath()
+        await dispatcher.emit(events.initStart())
+        let startedAt = clock.elapsedMs()
+        let environment = environment(receiverPort: receiverPort)
+        // The agent talks to whatever port the extension was told to listen on.
+        let receiverURL = "http://127.0.0.1:\(environment["ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"] ?? "8200")"
+        let agent = AgentDriver(client: client, receiverURL: receiverURL, clock: clock)
+        let process = try ExtensionProcess.launch(
+            path: options.extensionPath, environment: environment, logPath: logPath)
+        let sampler = Task {
+            while process.exited.value == nil, !Task.isCancelled {
+                process.samplePeakRSS()
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        let watcher = Task {
+            _ = await process.exited.wait(timeoutMs: nil)
+            await state.abandon()
+        }
+        defer {
+            sampler.cancel()
+            watcher.cancel()
+        }
+
+        var report = SimulationReport(
+            registered: false, extensionName: nil, initErrors: [], exitErrors: [], invocations: [], sinkRequests: [],
+            telemetrySubscription: nil, telemetryTypes: [], telemetryDeliveries: [], nextCallsAtMs: [],
+            shutdownReason: nil, shutdownAtMs: nil, exitCode: nil, exitedWithinShutdownBudget: false,
+            initStartToRegisterMs: nil, registerToFirstNextMs: nil, peakRSSKB: nil, extensionLogPath: logPath,
+            problems: [])
+
+        // MARK: Init
+        let registeredAt = await state.registered.wait(timeoutMs: LambdaSimulator.initLimitMs)
+        var initialised = false
+        if let registeredAt {
+            report.registered = true
+            report.initStartToRegisterMs = registeredAt - startedAt
+            let remaining = LambdaSimulator.initLimitMs - Int(clock.elapsedMs() - startedAt)
+            if let firstNext = await state.nextCallEvent(number: 1).wait(timeoutMs: remaining) {
+                report.registerToFirstNextMs = firstNext - registeredAt
+                initialised = true
+            } else {
+                report.problems.append(process.exited.value == nil
+                    ? "did not call /event/next within the \(LambdaSimulator.initLimitMs) ms init limit"
+                    : "exited during init without calling /event/next")
+            }
+        } else {
+            report.problems.append(process.exited.value == nil
+                ? "did not register within the \(LambdaSimulator.initLimitMs) ms init limit"
+                : "exited during init without registering")
+        }
+
+        // MARK: Invocations
+        var shutdownReason = scenario.shutdownReason
+        if initialised {
+            await dispatcher.emit(events.initRuntimeDone())
+            await dispatcher.emit(events.initReport())
+            let plans = scenario.expandedInvocations
+            for (index, plan) in plans.enumerated() {
+                if process.exited.value != nil {
+                    report.problems.append("exited before invocation \(index + 1)")
+                    break
+                }
+                let invocation = await invoke(index: index, plan: plan, agent: agent)
+                report.invocations.append(invocation)
+                if invocation.nextCalledAtMs == nil {
+                    if process.exited.value != nil {
+                        report.problems.append("exited during invocation \(index + 1)")
+                        break
+                    }
+                    report.problems.append("did not call /event/next by invocation \(index + 1)'s deadline")
+                    // Lambda times the invocation out and resets the environment.
+                    shutdownReason = .timeout
+                    break
+                }
+                if plan.outcome.resetsEnvironment {
+                    shutdownReason = plan.outcome == .timeout ? .timeout : .failure
+                    break
+                }
+            }
+        }
+
+        // MARK: Shutdown
+        sink.setInvocation(nil)
+        if process.exited.value == nil {
+            await dispatcher.drain()
+            process.samplePeakRSS()
+            if initialised {
+                report.shutdownReason = shutdownReason
+                report.shutdownAtMs = clock.elapsedMs()
+                let deadline = SimulationClock.epochMs() + Int64(LambdaSimulator.shutdownBudgetMs)
+                await state.deliver(.shutdown(reason: shutdownReason, deadlineMs: deadline))
+                if await process.exited.wait(timeoutMs: LambdaSimulator.shutdownBudgetMs) != nil {
+                    report.exitedWithinShutdownBudget = true
+                } else {
+                    report.problems.append("did not exit within \(LambdaSimulator.shutdownBudgetMs) ms of SHUTDOWN: killed")
+                }
+            }
+            process.kill()
+        }
+        report.exitCode = await process.exited.wait(timeoutMs: 5_000)
+        if let code = report.exitCode, code != 0, report.exitedWithinShutdownBudget {
+            report.problems.append("exited with status \(code) after SHUTDOWN")
+        }
+        report.peakRSSKB = process.peakRSSKB
+
+        // MARK: What was recorded
+        if let registration = await state.registration { report.extensionName = registration.name }
+        report.initErrors = await state.initErrors
+        report.exitErrors = await state.exitErrors
+        report.nextCallsAtMs = await state.nextCallTimes
+        report.sinkRequests = sink.requests
+        if let subscription = await dispatcher.subscription {
+            report.telemetrySubscription = subscription.api.rawValue
+            report.telemetryTypes = subscription.types.sorted()
+        }
+        report.telemetryDeliveries = await dispatcher.deliveries
+        return report
+    }
+
+    // MARK: One invocation
+
+    private func invoke(index: Int, plan: InvocationPlan, agent: AgentDriver) async -> InvocationReport {
+        let requestID = Self.requestID(index)
+        sink.setBehaviour(plan.sink)
+        sink.setInvocation(index)
+        let deadlineMs = SimulationClock.epochMs() + Int64(scenario.timeoutMs)
+        let invokedAt = clock.elapsedMs()
+        await dispatcher.emit(events.start(requestID: requestID))
+        await state.deliver(.invoke(
+            requestID: requestID, deadlineMs: deadlineMs, functionARN: scenario.functionARN,
+            traceID: "Root=1-5e1a0000-\(String(repeating: "0", count: 18))\(String(format: "%06x", index + 1));Sampled=1"))
+
+        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent)
+        let run = await function.run(index: index, requestID: requestID, plan: plan, deadlineMs: deadlineMs)
+
+        // Lambda waits for the extension to say it is done, at most until the deadline (plus a
+        // margin so an extension finishing right at it is not misjudged).
+        let remaining = Int(deadlineMs - SimulationClock.epochMs())
+        let nextAt = await state.nextCallEvent(number: index + 2).wait(timeoutMs: max(0, remaining) + 1000)
+        await dispatcher.emit(events.report(
+            requestID: requestID, status: plan.outcome.runtimeDoneStatus, durationMs: run.durationMs, coldStart: index == 0))
+
+        let doneAt = min(run.flushedAtMs ?? .infinity, run.runtimeDoneAtMs)
+        return InvocationReport(
+            index: index, requestID: requestID, outcome: plan.outcome, runtimeDoneStatus: plan.outcome.runtimeDoneStatus,
+            sinkBehaviour: plan.sink.description, invokedAtMs: invokedAt, deadlineMs: deadlineMs,
+            durationMs: run.durationMs, flushedAtMs: run.flushedAtMs, runtimeDoneAtMs: run.runtimeDoneAtMs,
+            nextCalledAtMs: nextAt, addedLatencyMs: nextAt.map { $0 - doneAt }, agentRequests: run.agentRequests)
+    }
+
+    // MARK: Environment
+
+    /// Lambda's environment for an extension, then the scenario's, then the caller's.
+    func environment(receiverPort: Int) -> [String: String] {
+        let host = ProcessInfo.processInfo.environment
+        var environment: [String: String] = [
+            "PATH": host["PATH"] ?? "/usr/local/bin:/usr/bin:/bin",
+            "TZ": ":UTC",
+            "LAMBDA_TASK_ROOT": "/var/task",
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_EXECUTION_ENV": "AWS_Lambda_nodejs20.x",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_FUNCTION_NAME": scenario.functionName,
+            "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "\(scenario.memorySizeMB)",
+            "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(scenario.functionName)",
+            "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]00000000000000000000000000000000",
+            "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(runtimeAPIPort)",
+            "ELASTIC_APM_LAMBDA_APM_SERVER": sink.url,
+            "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT": "\(receiverPort)",
+        ]
+        // A Swift binary built here may need the toolchain's libraries.
+        if let libraries = host["LD_LIBRARY_PATH"] { environment["LD_LIBRARY_PATH"] = libraries }
+        environment.merge(scenario.environment) { $1 }
+        environment.merge(options.environment) { $1 }
+        return environment
+    }
+
+    static func requestID(_ index: Int) -> String {
+        String(format: "5e1a0000-0000-4000-8000-%012x", index + 1)
+    }
+
+    static func temporaryLogPath() -> String {
+        let directory = FileManager.default.temporaryDirectory.path
+        return "\(directory)/lambda-sim-extension-\(UUID().uuidString.prefix(8)).log"
+    }
+}

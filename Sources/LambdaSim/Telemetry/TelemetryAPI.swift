@@ -1,0 +1,4 @@
+/// Which subscription API delivered the events.
+enum TelemetryAPI: String, Sendable {
+    case telemetry, logs
+}
