@@ -22,6 +22,61 @@ struct AgentDriver: Sendable {
             contentType: "application/x-ndjson", requestID: nil, compression: compression)
     }
 
+    /// Sends one probe (see `AgentProbe`) and records the answer.
+    func probe(_ probe: AgentProbe, _ payloads: AgentPayloads) async -> AgentRequest {
+        let metadata = Self.ndjson([payloads.metadata])
+        switch probe {
+        case .malformedJSON:
+            return await send(path: "/intake/v2/events", body: metadata + Array("{\"span\": {not json}\n".utf8), lines: 2)
+        case .badGzip:
+            return await send(path: "/intake/v2/events", body: Array("this is not gzip".utf8), lines: 0, headers: ["Content-Encoding": "gzip"])
+        case .decompressionBomb:
+            let bomb = (try? AgentCompressor.encode([UInt8](repeating: 0x20, count: 16 << 20), as: .gzip)) ?? []
+            return await send(path: "/intake/v2/events", body: bomb, lines: 0, headers: ["Content-Encoding": "gzip"])
+        case .oversizedBody:
+            var body = metadata
+            let span = Self.ndjson([payloads.extraSpan(0)])
+            while body.count < 9 << 20 { body += span }
+            return await send(path: "/intake/v2/events", body: body, lines: body.count / span.count)
+        case .wrongContentType:
+            return await send(
+                path: "/register/transaction", body: Self.ndjson([payloads.metadata, payloads.registeredTransaction]), lines: 2,
+                headers: ["Content-Type": "text/plain", "x-elastic-aws-request-id": payloads.requestID])
+        case .missingRequestID:
+            return await send(
+                path: "/register/transaction", body: Self.ndjson([payloads.metadata, payloads.registeredTransaction]), lines: 2,
+                headers: ["Content-Type": Self.transactionContentType])
+        case .transactionWithoutID:
+            return await send(
+                path: "/register/transaction", body: metadata + Array("{\"transaction\":{\"type\":\"request\"}}\n".utf8), lines: 2,
+                headers: ["Content-Type": Self.transactionContentType, "x-elastic-aws-request-id": payloads.requestID])
+        case .serverInfo:
+            return await send(method: "GET", path: "/", body: [], lines: 0, headers: ["Authorization": "Bearer agent-token"])
+        }
+    }
+
+    private static func ndjson(_ lines: [JSONValue]) -> [UInt8] {
+        var writer = JSONWriter()
+        for line in lines {
+            writer.write(line)
+            writer.writeRaw("\n")
+        }
+        return writer.bytes
+    }
+
+    /// A raw request, recorded like the agent's own.
+    private func send(method: String = "POST", path: String, body: [UInt8], lines: Int, headers: HTTPFields = [:]) async -> AgentRequest {
+        var record = AgentRequest(path: path, lines: lines, atMs: clock.elapsedMs(), status: nil, error: nil)
+        var request = HTTPRequest(method: method, url: receiverURL + path, headers: headers, body: body, timeout: .seconds(5))
+        if headers["Content-Type"] == nil, method == "POST" { request.headers.add(name: "Content-Type", value: "application/x-ndjson") }
+        do {
+            record.status = try await client.execute(request).status
+        } catch {
+            record.error = "\(error)"
+        }
+        return record
+    }
+
     private func post(
         path: String, lines: [JSONValue], contentType: String, requestID: String?, compression: AgentCompression
     ) async -> AgentRequest {

@@ -79,6 +79,15 @@ struct AgentPayloads: Sendable {
         return events
     }
 
+    /// A span of its own for the `number`th extra payload (`concurrentPosts`).
+    func extraSpan(_ number: Int) -> JSONValue {
+        .object(["span": .object([
+            "id": .string(spanID(0x1000 + number)), "trace_id": .string(traceID), "parent_id": .string(transactionID),
+            "transaction_id": .string(transactionID), "name": .string("extra \(number)"), "type": .string("custom"),
+            "timestamp": .number(Double(startMicroseconds)), "duration": .number(1),
+        ])])
+    }
+
     private func transaction(durationMs: Double, finished: Bool) -> JSONValue {
         let failed = plan.outcome != .success
         var transaction: JSONObject = [

@@ -26,6 +26,17 @@ struct FunctionRunner: Sendable {
         if plan.registerTransaction {
             requests.append(await agent.registerTransaction(payloads, compression: plan.compression))
         }
+        for probe in plan.probes { requests.append(await agent.probe(probe, payloads)) }
+        if plan.concurrentPosts > 0 {
+            let agent = agent
+            let posts = await withTaskGroup(of: AgentRequest.self) { group in
+                for number in 0..<plan.concurrentPosts {
+                    group.addTask { await agent.sendEvents([payloads.metadata, payloads.extraSpan(number)], flushed: false, compression: .none) }
+                }
+                return await group.reduce(into: [AgentRequest]()) { $0.append($1) }
+            }
+            requests += posts
+        }
         for line in plan.logs { await dispatcher.emit(events.function(line)) }
 
         // The handler's work. A timed-out one runs until the platform stops it at the deadline.

@@ -26,7 +26,8 @@ public actor Forwarder {
     }
 
     public struct Limits: Sendable {
-        /// Agent payloads that may wait to be delivered.
+        /// Agent payloads that may wait to be delivered: those in sealed batches not yet accepted by
+        /// APM Server. The batch being filled does not count: it ships at the next flush anyway.
         public var agentDataBufferSize = 100
         /// Compressed bytes the outbox may hold; past it the oldest batch is dropped.
         public var maxOutboxBytes = 4 << 20
@@ -88,7 +89,6 @@ public actor Forwarder {
                 ])
             return false
         }
-        agentPayloadsWaiting += 1
         statistics.agentPayloadsAccepted += 1
         if let userAgent { agentUserAgent = userAgent }
         if agentMetadata == nil {
@@ -98,8 +98,6 @@ public actor Forwarder {
             try openBatch(metadata: metadata)
             if eventCount > 0 {
                 try builder.add(events: events, count: eventCount, fromAgentPayload: true)
-            } else {
-                agentPayloadsWaiting -= 1 // nothing to deliver
             }
             try addEventsWaitingForMetadata()
         } catch {
@@ -181,6 +179,7 @@ public actor Forwarder {
             guard let batch = try builder.seal() else { return }
             outbox.append(batch)
             outboxBytes += batch.body.count
+            agentPayloadsWaiting += batch.agentPayloads
             while outboxBytes > limits.maxOutboxBytes, outbox.count > 1 {
                 let dropped = outbox.removeFirst()
                 outboxBytes -= dropped.body.count
