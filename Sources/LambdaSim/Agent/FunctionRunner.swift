@@ -23,11 +23,11 @@ struct FunctionRunner: Sendable {
         var requests: [AgentRequest] = []
         let events = TelemetryEventFactory(scenario: scenario)
 
-        if plan.registerTransaction {
+        if plan.agent, plan.registerTransaction {
             requests.append(await agent.registerTransaction(payloads, compression: plan.compression))
         }
-        for probe in plan.probes { requests.append(await agent.probe(probe, payloads)) }
-        if plan.concurrentPosts > 0 {
+        for probe in plan.probes where plan.agent { requests.append(await agent.probe(probe, payloads)) }
+        if plan.agent, plan.concurrentPosts > 0 {
             let agent = agent
             let posts = await withTaskGroup(of: AgentRequest.self) { group in
                 for number in 0..<plan.concurrentPosts {
@@ -56,8 +56,8 @@ struct FunctionRunner: Sendable {
             return at
         }
 
-        // A timed-out or crashed function reports nothing: its agent never got to.
-        guard !plan.outcome.resetsEnvironment else {
+        // A timed-out or crashed function reports nothing: its agent never got to. Nor does one without an agent.
+        guard !plan.outcome.resetsEnvironment, plan.agent else {
             return Result(durationMs: durationMs, flushedAtMs: nil, runtimeDoneAtMs: await runtimeDone(), agentRequests: requests)
         }
         let lines = [payloads.metadata] + payloads.events(durationMs: durationMs)

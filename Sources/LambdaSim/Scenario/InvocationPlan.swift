@@ -20,6 +20,8 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     public var logs: [FunctionLogLine]
     /// The APM Server sink's behaviour from this invocation's INVOKE on.
     public var sink: SinkBehaviour
+    /// Whether the function has an APM agent at all (false: only the platform's telemetry).
+    public var agent: Bool
     /// Extra intake payloads (metadata and one span each) the agent posts all at once, besides its own.
     public var concurrentPosts: Int
     /// Hostile or unusual requests the agent sends before its own data.
@@ -30,7 +32,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         registerTransaction: Bool = true, spans: Int = 2, metricset: Bool = false,
         compression: AgentCompression = .none, flush: FlushMode = .separate,
         logs: [FunctionLogLine] = [.text("handling the request")], sink: SinkBehaviour = .ok,
-        concurrentPosts: Int = 0, probes: [AgentProbe] = []
+        agent: Bool = true, concurrentPosts: Int = 0, probes: [AgentProbe] = []
     ) {
         self.repeat = count
         self.durationMs = durationMs
@@ -42,13 +44,14 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         self.flush = flush
         self.logs = logs
         self.sink = sink
+        self.agent = agent
         self.concurrentPosts = concurrentPosts
         self.probes = probes
     }
 
     enum CodingKeys: String, CodingKey {
         case `repeat`, durationMs, outcome, registerTransaction, spans, metricset, compression, flush, logs, sink
-        case concurrentPosts, probes
+        case agent, concurrentPosts, probes
     }
 
     public init(from decoder: any Decoder) throws {
@@ -65,6 +68,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         flush = try container.decodeIfPresent(FlushMode.self, forKey: .flush) ?? defaults.flush
         logs = try container.decodeIfPresent([FunctionLogLine].self, forKey: .logs) ?? defaults.logs
         sink = try container.decodeIfPresent(SinkBehaviour.self, forKey: .sink) ?? defaults.sink
+        agent = try container.decodeIfPresent(Bool.self, forKey: .agent) ?? defaults.agent
         concurrentPosts = try container.decodeIfPresent(Int.self, forKey: .concurrentPosts) ?? defaults.concurrentPosts
         probes = try container.decodeIfPresent([AgentProbe].self, forKey: .probes) ?? defaults.probes
     }
