@@ -1,3 +1,4 @@
+import Logging
 @testable import Lifecycle
 import Testing
 import Transport
@@ -90,5 +91,27 @@ struct ParserTests {
             try ContentDecoding.decode(text, contentEncoding: "br", maxBytes: 1 << 20, inflater: inflater)
         }
         #expect(unknown?.status == 415)
+    }
+}
+
+@Suite("Telemetry listener")
+struct TelemetryListenerTests {
+    @Test("a malformed batch gets 400 and is counted; a good one is handed on")
+    func malformedBatches() async throws {
+        let received = Counter()
+        let listener = TelemetryListener(logger: .init(label: "test")) { events in await received.add(events.count) }
+        let bad = await listener.handle(ServerRequest(method: "POST", uri: "/", headers: [:], body: Array("[{\"type\":".utf8)))
+        #expect(bad.status == 400)
+        #expect(listener.malformedBatches == 1)
+        let good = await listener.handle(ServerRequest(
+            method: "POST", uri: "/", headers: [:], body: Array(#"[{"time":"2026-11-30T19:41:04.123Z","type":"platform.start","record":{"requestId":"r"}}]"#.utf8)))
+        #expect(good.status == 200)
+        #expect(await received.value == 1)
+        #expect(listener.malformedBatches == 1)
+    }
+
+    actor Counter {
+        var value = 0
+        func add(_ count: Int) { value += count }
     }
 }

@@ -12,8 +12,10 @@ struct RunLoopEndToEndTests {
             environment: ["ELASTIC_APM_API_KEY": "the-key", "ELASTIC_APM_SECRET_TOKEN": "ignored-token"])
         #expect(report.events(ofType: "transaction").count == 10)
         #expect(report.events(ofType: "span").count == 20)
+        #expect(report.extensionName == "elastic-apm-lambda-extension", "registered under its file name")
         let intake = report.sinkRequests.filter { $0.path == "/intake/v2/events" }
         #expect(!intake.isEmpty)
+        #expect(Set(intake.compactMap(\.connection)).count == 1, "one kept-alive connection across batches and invocations")
         for request in intake {
             #expect(request.headers["content-type"] == "application/x-ndjson")
             #expect(request.headers["content-encoding"] == "gzip")
@@ -137,7 +139,7 @@ struct RunLoopEndToEndTests {
     func badInput() async throws {
         let report = try await EndToEnd.run(
             Scenario(invocations: [InvocationPlan(repeat: 2, probes: AgentProbe.allCases)]),
-            environment: ["ELASTIC_APM_SECRET_TOKEN": "extension-token"])
+            environment: ["ELASTIC_APM_SECRET_TOKEN": "extension-token", "ELASTIC_APM_DATA_RECEIVER_TIMEOUT": "200ms"])
         for invocation in report.invocations {
             for (probe, request) in zip(AgentProbe.allCases, invocation.agentRequests.dropFirst()) {
                 #expect(request.status == probe.expectedStatus, "\(probe): \(String(describing: request.status)) \(request.error ?? "")")
@@ -151,6 +153,16 @@ struct RunLoopEndToEndTests {
             #expect(request.headers["x-forwarded-host"]?.hasPrefix("127.0.0.1:") == true)
             #expect(request.headers["user-agent"]?.hasPrefix("apm-aws-lambda/") == true)
         }
+    }
+
+    @Test("a failing /event/next is reported on /extension/exit/error, and the extension exits non-zero")
+    func nextEventFails() async throws {
+        let report = try await LambdaSimulator.run(SimulationOptions(
+            extensionPath: EndToEnd.extensionPath, scenario: Scenario(nextEventFailure: true, invocations: [InvocationPlan(repeat: 2)])))
+        let error = try #require(report.exitErrors.first)
+        #expect(error.type == "Extension.NextEventFailed")
+        #expect(report.exitCode == 1)
+        #expect(report.events(ofType: "transaction").count == 2, "what was buffered still went out")
     }
 
     @Test("the proxy answers 502 within the forwarder timeout while APM Server hangs")

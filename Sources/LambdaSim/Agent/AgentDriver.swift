@@ -7,6 +7,7 @@ struct AgentDriver: Sendable {
     /// `http://127.0.0.1:<ELASTIC_APM_DATA_RECEIVER_SERVER_PORT>`
     let receiverURL: String
     let clock: SimulationClock
+    let stalled: StalledConnections
 
     static let transactionContentType = "application/vnd.elastic.apm.transaction+ndjson"
 
@@ -52,6 +53,11 @@ struct AgentDriver: Sendable {
                 headers: ["Content-Type": Self.transactionContentType, "x-elastic-aws-request-id": payloads.requestID])
         case .serverInfo:
             return await send(method: "GET", path: "/", body: [], lines: 0, headers: ["Authorization": "Bearer agent-token"])
+        case .stalledConnection:
+            let port = Int(receiverURL.split(separator: ":").last ?? "") ?? 8200
+            let partial = Array("POST /intake/v2/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"metadata\":".utf8)
+            let opened = stalled.open(port: port, sending: partial)
+            return AgentRequest(path: "/intake/v2/events", lines: 0, atMs: clock.elapsedMs(), status: nil, error: opened ? "stalled" : "could not connect")
         }
     }
 

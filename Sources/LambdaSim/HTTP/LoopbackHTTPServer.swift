@@ -16,6 +16,8 @@ final class LoopbackHTTPServer: Sendable {
     private let acceptTask = Mutex<Task<Void, Never>?>(nil)
     /// Open connections, closed by `stop()`: kept-alive idle ones would otherwise never end.
     private let connections = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// Numbers the connections in accept order.
+    private let acceptedConnections = Atomic<Int>(0)
 
     private init(serverChannel: NIOAsyncChannel<Connection, Never>, port: Int) {
         self.serverChannel = serverChannel
@@ -60,9 +62,10 @@ final class LoopbackHTTPServer: Sendable {
                     for try await connection in inbound {
                         let id = ObjectIdentifier(connection.channel)
                         connections.withLock { $0[id] = connection.channel }
+                        let number = acceptedConnections.wrappingAdd(1, ordering: .relaxed).newValue
                         group.addTask {
                             // A failing connection never tears the server down.
-                            try? await Self.serve(connection, handler: handler)
+                            try? await Self.serve(connection, number: number, handler: handler)
                             _ = self.connections.withLock { $0.removeValue(forKey: id) }
                         }
                     }
@@ -73,7 +76,7 @@ final class LoopbackHTTPServer: Sendable {
         }
     }
 
-    private static func serve(_ connection: Connection, handler: Handler) async throws {
+    private static func serve(_ connection: Connection, number: Int, handler: Handler) async throws {
         try await connection.executeThenClose { inbound, outbound in
             var head: HTTPRequestHead?
             var body = ByteBuffer()
@@ -86,7 +89,8 @@ final class LoopbackHTTPServer: Sendable {
                     body.writeBuffer(&chunk)
                 case .end:
                     guard let requestHead = head else { continue }
-                    let request = ServerRequest(head: requestHead, body: Array(body.readableBytesView))
+                    var request = ServerRequest(head: requestHead, body: Array(body.readableBytesView))
+                    request.connection = number
                     switch await handler(request) {
                     case .respond(let response):
                         try await write(response, to: outbound, for: requestHead)

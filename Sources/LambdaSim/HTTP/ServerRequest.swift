@@ -11,6 +11,8 @@ struct ServerRequest: Sendable {
     /// Lowercased names; a repeated header keeps its first value.
     let headers: [String: String]
     let body: [UInt8]
+    /// Which connection it came on: requests with the same number shared one TCP connection.
+    var connection = 0
 
     init(method: String, target: String, headers: [String: String], body: [UInt8]) {
         self.method = method

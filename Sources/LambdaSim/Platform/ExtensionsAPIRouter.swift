@@ -31,6 +31,7 @@ struct ExtensionsAPIRouter: Sendable {
         case ("GET", Paths.next):
             guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
             guard let event = await state.next() else { return .close }
+            if case .failure(let status) = event { return .respond(.json(status, event.json)) }
             return .respond(.json(200, event.json, headers: [("Lambda-Extension-Event-Identifier", "0")]))
         case ("POST", Paths.initError), ("POST", Paths.exitError):
             guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }

@@ -4,10 +4,14 @@ import JSON
 enum PlatformEvent: Sendable, Equatable {
     case invoke(requestID: String, deadlineMs: Int64, functionARN: String, traceID: String)
     case shutdown(reason: ShutdownReason, deadlineMs: Int64)
+    /// The Extensions API fails: `/event/next` answers this status with an error body.
+    case failure(status: Int)
 
     var json: String {
         let object: JSONObject
         switch self {
+        case .failure:
+            object = ["errorMessage": .string("simulated Extensions API failure"), "errorType": .string("Extension.Unknown")]
         case .invoke(let requestID, let deadlineMs, let functionARN, let traceID):
             object = [
                 "eventType": .string("INVOKE"),

@@ -17,6 +17,8 @@ public struct SinkRequest: Codable, Sendable, Equatable {
     public var atMs: Double
     /// Why the body could not be read, if it could not (bad compression, invalid JSON line).
     public var bodyError: String?
+    /// The sink's number for the TCP connection it came on (the TLS terminator's, over TLS).
+    public var connection: Int?
 
     /// The single key of each event line (`metadata`, `transaction`, …); `?` for a line that is
     /// not a one-key object.

@@ -18,10 +18,13 @@ public enum AgentProbe: String, Codable, Sendable, CaseIterable {
     case transactionWithoutID = "transaction-without-id"
     /// `GET /` with the agent's own `Authorization: Bearer agent-token`: proxied to APM Server.
     case serverInfo = "server-info"
+    /// A connection that sends half a request and stalls: it must not hold up anyone else.
+    case stalledConnection = "stalled-connection"
 
-    /// The status the extension should answer.
-    public var expectedStatus: Int {
+    /// The status the extension should answer; nil: none (the request never completes).
+    public var expectedStatus: Int? {
         switch self {
+        case .stalledConnection: nil
         case .malformedJSON, .badGzip, .missingRequestID: 400
         case .decompressionBomb, .oversizedBody: 413
         case .wrongContentType: 415

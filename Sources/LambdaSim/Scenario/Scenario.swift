@@ -23,6 +23,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var environment: [String: String]
     /// Serve the APM Server sink over HTTPS with this certificate and key; nil: plain HTTP.
     public var sinkTLS: SinkTLS?
+    /// After the last invocation, `/event/next` answers 500 instead of SHUTDOWN.
+    public var nextEventFailure: Bool
     /// The invocations in order; a step with `repeat` stands for that many equal invocations.
     public var invocations: [InvocationPlan]
 
@@ -30,7 +32,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         functionName: String = "sim-function", memorySizeMB: Int = 128, timeoutMs: Int = 3000,
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
-        environment: [String: String] = [:], sinkTLS: SinkTLS? = nil,
+        environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -42,6 +44,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.shutdownReason = shutdownReason
         self.environment = environment
         self.sinkTLS = sinkTLS
+        self.nextEventFailure = nextEventFailure
         self.invocations = invocations
     }
 
@@ -94,7 +97,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -110,6 +113,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         shutdownReason = try container.decodeIfPresent(ShutdownReason.self, forKey: .shutdownReason) ?? defaults.shutdownReason
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
         sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
+        nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)
     }
 }

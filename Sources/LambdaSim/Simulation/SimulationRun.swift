@@ -24,7 +24,9 @@ struct SimulationRun: Sendable {
         let environment = environment(receiverPort: receiverPort)
         // The agent talks to whatever port the extension was told to listen on.
         let receiverURL = "http://127.0.0.1:\(environment["ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"] ?? "8200")"
-        let agent = AgentDriver(client: client, receiverURL: receiverURL, clock: clock)
+        let stalled = StalledConnections()
+        defer { stalled.closeAll() }
+        let agent = AgentDriver(client: client, receiverURL: receiverURL, clock: clock, stalled: stalled)
         let process = try ExtensionProcess.launch(
             path: options.extensionPath, environment: environment, logPath: logPath)
         let sampler = Task {
@@ -109,7 +111,11 @@ struct SimulationRun: Sendable {
                 report.shutdownReason = shutdownReason
                 report.shutdownAtMs = clock.elapsedMs()
                 let deadline = SimulationClock.epochMs() + Int64(LambdaSimulator.shutdownBudgetMs)
-                await state.deliver(.shutdown(reason: shutdownReason, deadlineMs: deadline))
+                if scenario.nextEventFailure {
+                    await state.deliver(.failure(status: 500))
+                } else {
+                    await state.deliver(.shutdown(reason: shutdownReason, deadlineMs: deadline))
+                }
                 if await process.exited.wait(timeoutMs: LambdaSimulator.shutdownBudgetMs) != nil {
                     report.exitedWithinShutdownBudget = true
                 } else {
@@ -119,7 +125,7 @@ struct SimulationRun: Sendable {
             process.kill()
         }
         report.exitCode = await process.exited.wait(timeoutMs: 5_000)
-        if let code = report.exitCode, code != 0, report.exitedWithinShutdownBudget {
+        if let code = report.exitCode, code != 0, report.exitedWithinShutdownBudget, !scenario.nextEventFailure {
             report.problems.append("exited with status \(code) after SHUTDOWN")
         }
         report.peakRSSKB = process.peakRSSKB

@@ -81,7 +81,8 @@ public final class APMServerSink: Sendable {
         let (behaviour, invocation) = state.withLock { ($0.behaviour, $0.invocation) }
         var record = SinkRequest(
             method: request.method, path: request.target, headers: request.headers, events: [], status: nil,
-            behaviour: behaviour.description, invocation: invocation, atMs: clock.elapsedMs(), bodyError: nil)
+            behaviour: behaviour.description, invocation: invocation, atMs: clock.elapsedMs(), bodyError: nil,
+            connection: request.connection)
         let answer: ServerResponse
         switch (request.method, request.path) {
         case ("POST", "/intake/v2/events"):
