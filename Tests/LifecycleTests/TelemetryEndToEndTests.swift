@@ -135,6 +135,13 @@ struct TelemetryEndToEndTests {
         #expect(report.events(ofType: "transaction").count == 3)
     }
 
+    @Test("a Telemetry API that answers 400 to every schema: the extension falls back to the Logs API")
+    func badRequestFallback() async throws {
+        let report = try await EndToEnd.run(Scenario(telemetry: .logsOnly, subscriptionRefusal: .badRequest, invocations: [InvocationPlan(repeat: 2)]))
+        #expect(report.telemetrySubscription == "logs")
+        #expect(metricsets(report).count == 2)
+    }
+
     @Test("telemetry not available (202): the extension carries on with agent flushes")
     func telemetryNotAvailable() async throws {
         let report = try await EndToEnd.run(Scenario(telemetry: .notAvailable, invocations: [InvocationPlan(repeat: 2)]))
