@@ -56,9 +56,10 @@ public actor Forwarder {
     private var agentMetadata: [UInt8]?
     private var agentUserAgent: String?
     private var ageTimerScheduled = false
-    private var sendsInFlight = 0
-    private var idleWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    private var nextWaiterID = 0
+    private var sendsInFlight = 0 {
+        didSet { sendsInFlight == 0 ? noSendsInFlight.open() : noSendsInFlight.close() }
+    }
+    private let noSendsInFlight = DeadlineGate(open: true)
     public private(set) var statistics = Statistics()
 
     /// - Parameter synthesizedMetadata: the metadata line used for extension-made events when no
@@ -214,7 +215,7 @@ public actor Forwarder {
         }
         seal()
         await sendOutbox(until: deadline, ignoringGracePeriod: lastChance)
-        await waitForSendsInFlight(until: deadline)
+        await noSendsInFlight.wait(until: deadline)
     }
 
     /// Sends outbox batches one by one until it is empty, the deadline passes or the server fails.
@@ -237,9 +238,7 @@ public actor Forwarder {
                 deadline: deadline)
             sendsInFlight -= 1
             health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Self.random())
-            let kept = handle(outcome, of: batch)
-            if sendsInFlight == 0 { resumeIdleWaiters() }
-            if kept { return }
+            if handle(outcome, of: batch) { return }
         }
     }
 
@@ -268,28 +267,6 @@ public actor Forwarder {
         outbox.insert(batch, at: 0)
         outboxBytes += batch.body.count
         return true
-    }
-
-    private func waitForSendsInFlight(until deadline: Deadline) async {
-        guard sendsInFlight > 0, !deadline.hasPassed else { return }
-        let id = nextWaiterID
-        nextWaiterID += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))
-            await self?.resumeIdleWaiter(id)
-        }
-        await withCheckedContinuation { idleWaiters[id] = $0 }
-        timer.cancel()
-    }
-
-    private func resumeIdleWaiter(_ id: Int) {
-        idleWaiters.removeValue(forKey: id)?.resume()
-    }
-
-    private func resumeIdleWaiters() {
-        let waiters = idleWaiters
-        idleWaiters.removeAll()
-        for waiter in waiters.values { waiter.resume() }
     }
 
     /// Events held and not yet delivered (open batch, outbox, waiting for metadata).

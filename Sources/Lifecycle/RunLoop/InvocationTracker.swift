@@ -25,8 +25,8 @@ actor InvocationTracker {
     /// The request id of the latest `platform.start`: function log lines after it belong to it.
     private var loggingRequestID: String?
     private var functionARN: String?
-    private var reportWaiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    private var nextWaiterID = 0
+    /// Open while every invocation seen has its report.
+    private let reportsComplete = DeadlineGate(open: true)
 
     // MARK: - From the run loop and the receiver
 
@@ -41,6 +41,7 @@ actor InvocationTracker {
         append(Record(
             requestID: invocation.requestID, functionARN: invocation.functionARN,
             deadlineMilliseconds: invocation.deadlineMilliseconds, startMilliseconds: start))
+        reportsComplete.close()
     }
 
     func transactionRegistered(requestID: String, transaction: JSONObject) {
@@ -84,7 +85,7 @@ actor InvocationTracker {
                     invocationStartMilliseconds: record?.startMilliseconds, deadlineMilliseconds: record?.deadlineMilliseconds,
                     timestampMicroseconds: report.timeMicroseconds ?? WallClock.nowMicroseconds)
                 emitted.append(metricset.serializedBytes)
-                if reportsComplete { resumeReportWaiters() }
+                if records.allSatisfy({ $0.reportReceived || $0.deadlineMilliseconds == 0 }) { reportsComplete.open() }
             case .function(let time, let record):
                 guard captureLogs else { continue }
                 let requestID = FunctionLog.requestID(in: record) ?? loggingRequestID
@@ -104,16 +105,8 @@ actor InvocationTracker {
 
     /// Waits (at most until `deadline`) for the reports of invocations that have none yet: the
     /// last invocation's report arrives only at SHUTDOWN.
-    func waitForReports(until deadline: Deadline) async {
-        guard !reportsComplete, !deadline.hasPassed else { return }
-        let id = nextWaiterID
-        nextWaiterID += 1
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))
-            await self?.resumeReportWaiter(id)
-        }
-        await withCheckedContinuation { reportWaiters[id] = $0 }
-        timer.cancel()
+    nonisolated func waitForReports(until deadline: Deadline) async {
+        await reportsComplete.wait(until: deadline)
     }
 
     /// Proxy transactions for every registered transaction the agent never reported, when the
@@ -129,10 +122,6 @@ actor InvocationTracker {
     }
 
     // MARK: - Helpers
-
-    private var reportsComplete: Bool {
-        records.allSatisfy { $0.reportReceived || $0.deadlineMilliseconds == 0 }
-    }
 
     private func proxyTransaction(at index: Int, result: String, endMicroseconds: Int64?) -> [UInt8]? {
         let record = records[index]
@@ -153,15 +142,5 @@ actor InvocationTracker {
     private func append(_ record: Record) {
         records.append(record)
         if records.count > Self.maxRecords { records.removeFirst() }
-    }
-
-    private func resumeReportWaiter(_ id: Int) {
-        reportWaiters.removeValue(forKey: id)?.resume()
-    }
-
-    private func resumeReportWaiters() {
-        let waiters = reportWaiters
-        reportWaiters.removeAll()
-        for waiter in waiters.values { waiter.resume() }
     }
 }
