@@ -78,9 +78,9 @@ public enum ExtensionProcess {
         let receiverEvents = AgentReceiver.Events(
             agentFlushed: { endSignal.agentFlushed() },
             transactionRegistered: { requestID, transaction, _ in
-                Task { await tracker.transactionRegistered(requestID: requestID, transaction: transaction) }
+                await tracker.transactionRegistered(requestID: requestID, transaction: transaction)
             },
-            transactionsReported: { ids in Task { await tracker.transactionsReported(ids) } })
+            transactionsReported: { ids in await tracker.transactionsReported(ids) })
 
         // Registration and binding the receiver are independent: do them at once.
         async let registration = api.register(name: name)
@@ -117,13 +117,13 @@ public enum ExtensionProcess {
         if !configuration.disableTelemetry {
             let captureLogs = configuration.captureLogs
             let listener = TelemetryListener(logger: logger) { events in
-                for event in events {
-                    if case .runtimeDone(let requestID, let status, _) = event {
-                        endSignal.runtimeDone(requestID: requestID, status: status)
-                    }
-                }
+                // The batch's data goes in before its runtimeDone ends the wait, so a syncflush
+                // that follows ships it with the invocation.
                 for line in await tracker.handle(events, captureLogs: captureLogs) {
                     await forwarder.addExtensionEvent(line)
+                }
+                for case .runtimeDone(let requestID, let status, _) in events {
+                    endSignal.runtimeDone(requestID: requestID, status: status)
                 }
             }
             do {

@@ -15,14 +15,15 @@ public final class AgentReceiver: Sendable {
         /// `flushed=true`: the agent finished the current invocation.
         public var agentFlushed: @Sendable () -> Void
         /// A transaction registered for the request id, with the metadata line that came with it.
-        public var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) -> Void
-        /// Ids of transactions the agent reported itself.
-        public var transactionsReported: @Sendable ([String]) -> Void
+        public var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) async -> Void
+        /// Ids of transactions the agent reported itself; booked before the agent gets its answer,
+        /// so a runtimeDone that follows can never make a proxy for them.
+        public var transactionsReported: @Sendable ([String]) async -> Void
 
         public init(
             agentFlushed: @escaping @Sendable () -> Void,
-            transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) -> Void,
-            transactionsReported: @escaping @Sendable ([String]) -> Void
+            transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) async -> Void,
+            transactionsReported: @escaping @Sendable ([String]) async -> Void
         ) {
             self.agentFlushed = agentFlushed
             self.transactionRegistered = transactionRegistered
@@ -65,7 +66,7 @@ public final class AgentReceiver: Sendable {
         case ("POST", "/intake/v2/events"):
             return await receiveIntake(request)
         case ("POST", "/register/transaction"):
-            return registerTransaction(request)
+            return await registerTransaction(request)
         default:
             return await proxy(request)
         }
@@ -100,7 +101,7 @@ public final class AgentReceiver: Sendable {
             logger.warning("malformed agent data refused", metadata: ["reason": "\(error)"])
             return .error(400, "invalid intake payload: \(error)")
         }
-        if !payload.transactionIDs.isEmpty { events.transactionsReported(payload.transactionIDs) }
+        if !payload.transactionIDs.isEmpty { await events.transactionsReported(payload.transactionIDs) }
         await forwarder.addAgentPayload(
             metadata: payload.metadata, events: payload.events, eventCount: payload.eventCount,
             userAgent: request.headers["user-agent"])
@@ -109,7 +110,7 @@ public final class AgentReceiver: Sendable {
 
     // MARK: - Transaction registration
 
-    private func registerTransaction(_ request: ServerRequest) -> ServerResponse {
+    private func registerTransaction(_ request: ServerRequest) async -> ServerResponse {
         guard let contentType = request.headers["content-type"],
             contentType.lowercased().hasPrefix("application/vnd.elastic.apm.transaction+ndjson")
         else {
@@ -141,7 +142,7 @@ public final class AgentReceiver: Sendable {
         guard let transaction, let id = transaction["id"]?.stringValue, !id.isEmpty else {
             return .error(422, "the transaction needs an id")
         }
-        events.transactionRegistered(requestID, transaction, metadata)
+        await events.transactionRegistered(requestID, transaction, metadata)
         return ServerResponse(status: 200)
     }
 
