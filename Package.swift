@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "elastic-apm-lambda-extension", targets: ["Main"]),
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
         .library(name: "Transport", targets: ["Transport"]),
+        .library(name: "Lifecycle", targets: ["Lifecycle"]),
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),
     ],
     dependencies: [

@@ -61,7 +61,8 @@ public final class AgentReceiver: Sendable {
         return server
     }
 
-    func handle(_ request: ServerRequest) async -> ServerResponse {
+    /// Answers one agent request (public for the fuzz targets).
+    public func handle(_ request: ServerRequest) async -> ServerResponse {
         switch (request.method, request.path) {
         case ("POST", "/intake/v2/events"):
             return await receiveIntake(request)
@@ -125,24 +126,13 @@ public final class AgentReceiver: Sendable {
         } catch {
             return .error(error.status, error.message)
         }
-        var metadata: [UInt8]?
-        var transaction: JSONObject?
-        for line in body.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
-            guard let value = try? JSONParser.parse(Array(line)), let object = value.objectValue, object.members.count == 1 else {
-                return .error(400, "each line must be a JSON object with one key")
-            }
-            if let inner = object["metadata"], inner.objectValue != nil, metadata == nil, transaction == nil {
-                metadata = Array(line)
-            } else if let inner = object["transaction"]?.objectValue, transaction == nil {
-                transaction = inner
-            } else {
-                return .error(400, "expected an optional metadata line and one transaction")
-            }
+        let registration: TransactionRegistration
+        do {
+            registration = try TransactionRegistration(ndjson: body)
+        } catch {
+            return .error(error.status, error.reason)
         }
-        guard let transaction, let id = transaction["id"]?.stringValue, !id.isEmpty else {
-            return .error(422, "the transaction needs an id")
-        }
-        await events.transactionRegistered(requestID, transaction, metadata)
+        await events.transactionRegistered(requestID, registration.transaction, registration.metadata)
         return ServerResponse(status: 200)
     }
 

@@ -1,15 +1,15 @@
-import Transport
+public import Transport
 
 /// Request bodies as agents send them: plain, gzip or deflate (zlib, or raw as some agents do).
-enum ContentDecoding {
-    struct Failure: Error, CustomStringConvertible {
-        let status: Int
-        let message: String
-        var description: String { message }
+public enum ContentDecoding {
+    public struct Failure: Error, CustomStringConvertible {
+        public let status: Int
+        public let message: String
+        public var description: String { message }
     }
 
     /// The body, inflated if `Content-Encoding` says so, never larger than `maxBytes`.
-    static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: Inflater) throws(Failure) -> [UInt8] {
+    public static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: Inflater) throws(Failure) -> [UInt8] {
         let format: Inflater.Format
         switch contentEncoding?.lowercased().trimmingSpaces {
         case nil, "", "identity": return body

@@ -3,24 +3,24 @@ import JSON
 /// One agent request to `/intake/v2/events`, checked line by line: a metadata line first, then
 /// events each with exactly one key out of the intake v2 event types. A bad line refuses the whole
 /// payload with its number and why, so one broken agent request cannot spoil a batch.
-struct IntakePayload: Equatable {
-    static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
+public struct IntakePayload: Equatable, Sendable {
+    public static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
 
     /// The metadata line as received, without its newline.
-    var metadata: [UInt8]
+    public var metadata: [UInt8]
     /// The event lines, each ending in a newline.
-    var events: [UInt8]
-    var eventCount: Int
+    public var events: [UInt8]
+    public var eventCount: Int
     /// `transaction.id` of each transaction event.
-    var transactionIDs: [String]
+    public var transactionIDs: [String]
 
-    struct Failure: Error, Equatable, CustomStringConvertible {
-        let line: Int
-        let reason: String
-        var description: String { "line \(line): \(reason)" }
+    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        public let line: Int
+        public let reason: String
+        public var description: String { "line \(line): \(reason)" }
     }
 
-    init(ndjson body: [UInt8]) throws(Failure) {
+    public init(ndjson body: [UInt8]) throws(Failure) {
         var metadata: [UInt8]?
         var events: [UInt8] = []
         events.reserveCapacity(body.count)

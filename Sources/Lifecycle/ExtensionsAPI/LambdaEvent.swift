@@ -21,7 +21,7 @@ public enum LambdaEvent: Sendable, Equatable {
     }
 
     /// Parses the event's JSON body.
-    init(json bytes: [UInt8]) throws(ExtensionsAPIError) {
+    public init(json bytes: [UInt8]) throws(ExtensionsAPIError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

@@ -6,6 +6,13 @@ public import Transport
 
 /// A request as the extension's servers see it: whole, its body capped.
 public struct ServerRequest: Sendable {
+    public init(method: String, uri: String, headers: HTTPFields, body: [UInt8]) {
+        self.method = method
+        self.uri = uri
+        self.headers = headers
+        self.body = body
+    }
+
     public var method: String
     /// Path and query as sent.
     public var uri: String
