@@ -20,6 +20,9 @@ def serve(log_path):
     from moto.server import DomainDispatcherApplication, create_backend_app
     from werkzeug.serving import make_server
 
+    import logging
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request on stderr
     app = DomainDispatcherApplication(create_backend_app)
     lock = threading.Lock()
 
