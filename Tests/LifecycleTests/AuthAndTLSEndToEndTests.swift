@@ -2,6 +2,7 @@ import Foundation
 @testable import LambdaSim
 import TestSupport
 import Testing
+import Transport
 
 /// The real extension binary through lambda-sim: APM Server credentials from Secrets Manager and
 /// trust of a TLS APM Server from each CA option (PEM, file, ACM), with moto standing in for AWS.
@@ -21,6 +22,32 @@ struct AuthAndTLSEndToEndTests {
             extensionPath: try ExtensionBinary.path(), scenario: scenario, environment: environment))
         let log = (try? String(contentsOfFile: report.extensionLogPath, encoding: .utf8)) ?? ""
         return (report, log)
+    }
+
+    /// Runs the simulation while asking the extension's receiver for `GET /` (the info endpoint,
+    /// proxied to APM Server); returns the status the proxy answered, nil when it never did.
+    private static func runProbingInfo(_ scenario: Scenario, environment: [String: String]) async throws -> (SimulationReport, String, Int?) {
+        let port = try LoopbackPort.free()
+        var environment = environment
+        environment["ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"] = "\(port)"
+        async let simulation = run(scenario, environment: environment)
+        let status = await probeInfo(port: port)
+        let (report, log) = try await simulation
+        return (report, log, status)
+    }
+
+    /// Polls with real requests until the receiver answers (refused while it is not yet bound).
+    private static func probeInfo(port: Int) async -> Int? {
+        guard let client = try? HTTPClient() else { return nil }
+        let deadline = Deadline.after(.seconds(10))
+        while !deadline.hasPassed {
+            do {
+                return try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(port)/", timeout: .seconds(5))).status
+            } catch {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+        }
+        return nil
     }
 
     /// Every invocation was let go by its deadline.
@@ -54,14 +81,19 @@ struct AuthAndTLSEndToEndTests {
             case .verificationOff:
                 environment["ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT"] = "false"
             }
-            let scenario = Self.scenario(tls)
-            let (report, log) = try await Self.run(scenario, environment: environment)
+            var scenario = Self.scenario(tls)
+            // Invocations long enough for the info request to reach the extension meanwhile.
+            scenario.invocations = [InvocationPlan(repeat: 2, durationMs: 600)]
+            let (report, log, infoStatus) = try await Self.runProbingInfo(scenario, environment: environment)
 
             #expect(report.problems.isEmpty, "\(report.problems)\n\(log)")
             #expect(report.initErrors.isEmpty)
             #expect(report.exitCode == 0)
             #expect(report.events(ofType: "transaction").count == 2, "\(log)")
-            #expect(report.sinkRequests.allSatisfy { $0.status == 202 })
+            #expect(report.sinkRequests.filter { $0.path.hasPrefix("/intake/v2/events") }.allSatisfy { $0.status == 202 })
+            // The info proxy trusts APM Server the same way.
+            #expect(infoStatus == 200)
+            #expect(report.sinkRequests.contains { $0.method == "GET" && $0.path == "/" })
             Self.expectNeverHeldPastDeadline(report, timeoutMs: scenario.timeoutMs)
             if option == .acm {
                 let calls = moto.requests.filter { $0.target == "CertificateManager.GetCertificate" }
@@ -75,14 +107,16 @@ struct AuthAndTLSEndToEndTests {
     @Test("with verification on and no CA: no data, one clear TLS error, the function is never held")
     func untrustedServer() async throws {
         let tls = try Self.tls.get()
-        let scenario = Self.scenario(tls, invocations: 3)
-        let (report, log) = try await Self.run(scenario, environment: [:])
+        var scenario = Self.scenario(tls, invocations: 3)
+        scenario.invocations = [InvocationPlan(repeat: 3, durationMs: 400)]
+        let (report, log, infoStatus) = try await Self.runProbingInfo(scenario, environment: [:])
 
         #expect(report.sinkRequests.isEmpty)
+        #expect(infoStatus == 502)
         #expect(report.exitCode == 0)
         #expect(report.invocations.count == 3)
         Self.expectNeverHeldPastDeadline(report, timeoutMs: scenario.timeoutMs)
-        let tlsErrors = log.split(separator: "\n").filter { $0.contains("\"error\"") && $0.lowercased().contains("tls") }
+        let tlsErrors = log.split(separator: "\n").filter { $0.contains(#""log.level":"error""#) && $0.contains("TLS") }
         #expect(tlsErrors.count == 1, "\(log)")
     }
 
