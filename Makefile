@@ -19,6 +19,9 @@ deps:
 	@for module in $(PYTHON_PACKAGES); do \
 		python3 -c "import $$module" 2>/dev/null || python3 -m pip install -q $$module 2>/dev/null \
 			|| python3 -m pip install -q --break-system-packages $$module; done
+	@# moto in server mode (with boto3) is the AWS emulator of the Secrets Manager and ACM tests.
+	@python3 -c "import moto.server, boto3" 2>/dev/null || python3 -m pip install -q "moto[server]" 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages "moto[server]"
 
 build:
 	$(SWIFT) build

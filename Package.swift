@@ -71,11 +71,13 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Fixtures shared by the test targets (subprocesses, a test CA, the moto AWS emulator).
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport",
+                "Transport", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -85,7 +87,7 @@ let package = Package(
         .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LifecycleTests",
-            dependencies: ["Lifecycle", "LambdaSim", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: swiftSettings
         ),
     ]

@@ -39,9 +39,11 @@ public enum ExtensionProcess {
             return await reportInitError(
                 runtimeAPI: configuration.runtimeAPI, name: name, type: error.lambdaErrorType, message: error.description, logger: logger)
         }
+        // Extensions API, Telemetry API and AWS calls: plain, default TLS. APM Server gets its own
+        // client once the ACM CA (if any) is known.
         let http: HTTPClient
         do {
-            http = try HTTPClient(tls: tls)
+            http = try HTTPClient()
         } catch {
             logger.error("could not create the HTTP client", metadata: ["error": "\(error)"])
             return await reportInitError(
@@ -50,18 +52,43 @@ public enum ExtensionProcess {
         }
         // One event loop serves the receiver and the listener; the process exit ends it.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        return await run(configuration: configuration, environment: environment, name: name, http: http, group: group, logger: logger)
+        return await run(
+            configuration: configuration, environment: environment, name: name, http: http, tls: tls, group: group, logger: logger)
     }
 
     private static func run(
-        configuration: Configuration, environment: [String: String], name: String, http: HTTPClient,
+        configuration: Configuration, environment: [String: String], name: String, http: HTTPClient, tls: TLSConfiguration,
         group: MultiThreadedEventLoopGroup, logger: Logger
     ) async -> Int32 {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
-        let authorization: APMServerClient.Authorization? =
-            configuration.apiKey.map { .apiKey($0) } ?? configuration.secretToken.map { .secretToken($0) }
+        // Registration does not wait for AWS (Secrets Manager, ACM): those calls run meanwhile,
+        // concurrently with each other, each bounded by its own timeout.
+        async let registration = api.register(name: name)
+        let aws = await AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
+        var apmTLS = tls
+        switch aws.certificateAuthority {
+        case .failure(let error):
+            let arn = configuration.serverCAACMID ?? ""
+            logger.error("could not fetch the APM Server CA from AWS Certificate Manager", metadata: ["acm.arn": "\(arn)", "reason": "\(error)"])
+            await api.reportInitError(
+                identifier: try? await registration, errorType: "Extension.ACMError", message: "GetCertificate \(arn): \(error)")
+            return 1
+        case .success(let pem):
+            apmTLS.extraCAPEM = (apmTLS.extraCAPEM.map { $0 + "\n" } ?? "") + pem
+        case nil:
+            break
+        }
+        let apmHTTP: HTTPClient
+        do {
+            apmHTTP = try HTTPClient(tls: apmTLS)
+        } catch {
+            logger.error("could not create the APM Server HTTP client", metadata: ["error": "\(error)"])
+            await api.reportInitError(identifier: try? await registration, errorType: "Extension.TLSConfigurationError", message: "\(error)")
+            return 1
+        }
+        let authorization = aws.authorization(configuration: configuration, logger: logger)
         let apmServer = APMServerClient(
-            serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: http)
+            serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: apmHTTP)
         let forwarder: Forwarder
         do {
             forwarder = try Forwarder(
@@ -83,7 +110,6 @@ public enum ExtensionProcess {
             transactionsReported: { ids in await tracker.transactionsReported(ids) })
 
         // Registration and binding the receiver are independent: do them at once.
-        async let registration = api.register(name: name)
         let receiverServer: HTTPServer
         do {
             let receiver = try AgentReceiver(

@@ -60,6 +60,8 @@ public actor Forwarder {
         didSet { sendsInFlight == 0 ? noSendsInFlight.open() : noSendsInFlight.close() }
     }
     private let noSendsInFlight = DeadlineGate(open: true)
+    /// The reason of the last failed send, so that a persisting failure is logged once.
+    private var lastFailureReason: String?
     public private(set) var statistics = Statistics()
 
     /// - Parameter synthesizedMetadata: the metadata line used for extension-made events when no
@@ -246,6 +248,7 @@ public actor Forwarder {
     private func handle(_ outcome: SendOutcome, of batch: EncodedBatch) -> Bool {
         switch outcome {
         case .accepted:
+            lastFailureReason = nil
             statistics.batchesSent += 1
             statistics.eventsSent += batch.eventCount
             agentPayloadsWaiting -= batch.agentPayloads
@@ -260,9 +263,18 @@ public actor Forwarder {
             logger.warning("APM Server is rate-limiting: data kept for the next flush")
         case .serverFailure(let reason):
             statistics.sendFailures += 1
-            logger.warning(
-                "sending to APM Server failed: data kept, retried after the grace period",
-                metadata: ["reason": "\(reason)", "health": "\(health.state)"])
+            let metadata: Logger.Metadata = ["reason": "\(reason)", "health": "\(health.state)"]
+            if reason == lastFailureReason {
+                // The same failure again (an untrusted certificate, a closed port) is no news.
+                logger.debug("sending to APM Server failed again: data kept", metadata: metadata)
+            } else if reason.hasPrefix("tls:") {
+                logger.error(
+                    "TLS with APM Server failed: trust its CA (ELASTIC_APM_SERVER_CA_CERT_FILE, ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM, ELASTIC_APM_SERVER_CA_CERT_ACM_ID) or set ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT=false; data kept",
+                    metadata: metadata)
+            } else {
+                logger.warning("sending to APM Server failed: data kept, retried after the grace period", metadata: metadata)
+            }
+            lastFailureReason = reason
         }
         outbox.insert(batch, at: 0)
         outboxBytes += batch.body.count

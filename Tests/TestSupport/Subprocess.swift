@@ -1,18 +1,23 @@
-import Foundation
+public import Foundation
 
 /// Runs external programs for tests (openssl, gzip, python3) and reads what they print.
-enum Subprocess {
-    struct Failure: Error, CustomStringConvertible {
-        let command: [String]
-        let status: Int32
-        let output: String
-        var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
+public enum Subprocess {
+    public struct Failure: Error, CustomStringConvertible {
+        public let command: [String]
+        public let status: Int32
+        public let output: String
+        public init(command: [String], status: Int32, output: String) {
+            self.command = command
+            self.status = status
+            self.output = output
+        }
+        public var description: String { "\(command.joined(separator: " ")) exited \(status): \(output)" }
     }
 
     /// Runs to completion, stdin from `inputFile` if given; returns stdout. Throws on non-zero exit.
     /// (stderr is read after stdout: fine for the small amounts these tools print there.)
     @discardableResult
-    static func run(_ command: [String], inputFile: String? = nil) throws -> Data {
+    public static func run(_ command: [String], inputFile: String? = nil) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
@@ -32,15 +37,15 @@ enum Subprocess {
     }
 
     /// A fresh temporary directory.
-    static func temporaryDirectory() throws -> String {
+    public static func temporaryDirectory() throws -> String {
         let path = NSTemporaryDirectory() + "eapm-test-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }
 
     /// The repository's root, found from this file's place in it.
-    static var repositoryRoot: String {
+    public static var repositoryRoot: String {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().deletingLastPathComponent().path
+            .deletingLastPathComponent().path
     }
 }

@@ -2,13 +2,18 @@ import Foundation
 
 /// A CA and server certificates generated with `openssl` at test time, and a TLS server
 /// (`scripts/tls_test_server.py`) presenting one of them on a loopback port.
-struct TLSFixture {
-    let directory: String
-    var caPEM: String { (try? String(contentsOfFile: directory + "/ca.pem", encoding: .utf8)) ?? "" }
-    var caPath: String { directory + "/ca.pem" }
+public struct TLSFixture: Sendable {
+    public let directory: String
+    public var caPEM: String { (try? String(contentsOfFile: caPath, encoding: .utf8)) ?? "" }
+    public var caPath: String { directory + "/ca.pem" }
+    public var caKeyPath: String { directory + "/ca.key" }
+
+    /// The certificate of `name` ("server": 127.0.0.1/localhost, "other": another host), signed by the CA.
+    public func certificatePath(_ name: String = "server") -> String { "\(directory)/\(name).pem" }
+    public func privateKeyPath(_ name: String = "server") -> String { "\(directory)/\(name).key" }
 
     /// Makes a CA, a certificate for 127.0.0.1/localhost and one for another host, both signed by it.
-    init() throws {
+    public init() throws {
         directory = try Subprocess.temporaryDirectory()
         let dir = directory
         try Subprocess.run([
@@ -33,32 +38,12 @@ struct TLSFixture {
     }
 
     /// Runs `body` with a TLS server presenting `certificate` ("server" or "other").
-    func withServer<Result>(certificate: String = "server", _ body: (Int) async throws -> Result) async throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+    public func withServer<Result>(certificate: String = "server", _ body: (Int) async throws -> Result) async throws -> Result {
+        let server = try LineServer(command: [
             "python3", Subprocess.repositoryRoot + "/scripts/tls_test_server.py",
-            "\(directory)/\(certificate).pem", "\(directory)/\(certificate).key",
-        ]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        defer {
-            try? input.fileHandleForWriting.close() // the server exits when its stdin closes
-            process.waitUntilExit()
-        }
-        // The server prints its port once it listens: reading that line is the synchronisation.
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([0x0A]) { break }
-            line.append(byte)
-        }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            throw Subprocess.Failure(command: process.arguments ?? [], status: -1, output: "no port printed")
-        }
-        return try await body(port)
+            certificatePath(certificate), privateKeyPath(certificate),
+        ])
+        defer { server.stop() }
+        return try await body(server.port)
     }
 }

@@ -1,0 +1,35 @@
+import JSON
+
+/// AWS Secrets Manager's `GetSecretValue`, signed with the function's credentials.
+public struct SecretsManagerClient: Sendable {
+    private let http: HTTPClient
+    private let environment: AWSEnvironment
+    /// Bounds one call (connect, send, answer, one retry).
+    public let timeout: Duration
+
+    public init(http: HTTPClient, environment: AWSEnvironment, timeout: Duration = .seconds(2)) {
+        self.http = http
+        self.environment = environment
+        self.timeout = timeout
+    }
+
+    /// The current (`AWSCURRENT`) value of the secret `id` (name or ARN): its `SecretString`, else
+    /// its base64-decoded `SecretBinary` as UTF-8. Finishes by `deadline` or within `timeout`, whichever is first.
+    public func secretValue(id: String, deadline: Deadline? = nil) async throws(AWSError) -> String {
+        let call = AWSJSONCall(
+            http: http, environment: environment, service: .secretsManager, target: "secretsmanager.GetSecretValue",
+            timeout: timeout)
+        let answer = try await call.call(["SecretId": .string(id), "VersionStage": .string("AWSCURRENT")], deadline: deadline)
+        if let string = answer["SecretString"]?.stringValue { return string }
+        guard let binary = answer["SecretBinary"]?.stringValue else {
+            throw AWSError(code: .malformedResponse, message: "neither SecretString nor SecretBinary in the answer")
+        }
+        guard let bytes = Base64.decode(binary) else {
+            throw AWSError(code: .malformedResponse, message: "SecretBinary is not base64")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw AWSError(code: .malformedResponse, message: "SecretBinary is not UTF-8 text")
+        }
+        return text
+    }
+}

@@ -1,0 +1,75 @@
+@testable import Lifecycle
+import Logging
+import Synchronization
+import Testing
+import Transport
+
+/// Which credential APM Server gets from the plain variables and the Secrets Manager results.
+@Suite("Authorization precedence")
+struct AWSInitResultsTests {
+    static let base = ["AWS_LAMBDA_RUNTIME_API": "127.0.0.1:9001", "ELASTIC_APM_LAMBDA_APM_SERVER": "https://apm.example.com"]
+    static let notFound = AWSError(code: .service, message: "can't find it", status: 400, serviceErrorType: "ResourceNotFoundException")
+
+    private func authorization(
+        _ variables: [String: String], apiKey: Result<String, AWSError>? = nil, token: Result<String, AWSError>? = nil
+    ) throws -> (String?, [String]) {
+        let configuration = try Configuration(environment: Self.base.merging(variables) { $1 })
+        let results = AWSInitResults(apiKeySecret: apiKey, secretTokenSecret: token, certificateAuthority: nil)
+        let lines = CapturedLines()
+        let logger = Logger(label: "test") { _ in CapturingHandler(lines: lines) }
+        let header = results.authorization(configuration: configuration, logger: logger)?.headerValue
+        return (header, lines.all)
+    }
+
+    @Test func plainVariablesWithoutSecretsManager() throws {
+        #expect(try authorization(["ELASTIC_APM_API_KEY": "k", "ELASTIC_APM_SECRET_TOKEN": "t"]).0 == "ApiKey k")
+        #expect(try authorization(["ELASTIC_APM_SECRET_TOKEN": "t"]).0 == "Bearer t")
+        #expect(try authorization([:]).0 == nil)
+    }
+
+    @Test func secretsManagerTakesPrecedenceAndTheAPIKeyWins() throws {
+        let ids = ["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "k-id", "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID": "t-id"]
+        let plain = ["ELASTIC_APM_API_KEY": "plain-k", "ELASTIC_APM_SECRET_TOKEN": "plain-t"]
+        #expect(try authorization(ids.merging(plain) { $1 }, apiKey: .success("sm-k"), token: .success("sm-t")).0 == "ApiKey sm-k")
+        #expect(try authorization(ids, apiKey: .failure(Self.notFound), token: .success("sm-t")).0 == "Bearer sm-t")
+        let tokenOnly = ["ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID": "t-id", "ELASTIC_APM_SECRET_TOKEN": "plain-t"]
+        #expect(try authorization(tokenOnly, token: .success("sm-t")).0 == "Bearer sm-t")
+    }
+
+    @Test func aFailedSecretIsAWarningNamingTheIDAndLeavesThatCredentialOut() throws {
+        let (header, lines) = try authorization(
+            ["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "apm/key", "ELASTIC_APM_API_KEY": "plain-k"], apiKey: .failure(Self.notFound))
+        #expect(header == nil)
+        #expect(lines.count == 1)
+        #expect(lines.first?.hasPrefix("warning") == true)
+        #expect(lines.first?.contains("apm/key") == true)
+        #expect(lines.first?.contains("ResourceNotFoundException") == true)
+        #expect(lines.first?.contains("plain-k") == false)
+    }
+
+    @Test func anEmptySecretIsNoCredential() throws {
+        #expect(try authorization(["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "k-id"], apiKey: .success("")).0 == nil)
+    }
+}
+
+private final class CapturedLines: Sendable {
+    private let lines = Mutex<[String]>([])
+    var all: [String] { lines.withLock { $0 } }
+    func append(_ line: String) { lines.withLock { $0.append(line) } }
+}
+
+private struct CapturingHandler: LogHandler {
+    let lines: CapturedLines
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        lines.append("\(event.level) \(event.message) \(fields)")
+    }
+}
