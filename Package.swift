@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "elastic-apm-lambda-extension", targets: ["Main"]),
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
+        .executable(name: "apm-upload", targets: ["APMUpload"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),
     ],
@@ -65,6 +66,13 @@ let package = Package(
         .executableTarget(
             name: "LambdaSimCLI",
             dependencies: ["LambdaSim", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
+        // MARK: The upload CLI (debugging connectivity, auth and TLS through the same transport)
+        .executableTarget(
+            name: "APMUpload",
+            dependencies: ["Transport", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 
