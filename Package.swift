@@ -77,11 +77,13 @@ let package = Package(
         ),
 
         // MARK: Tests
+        // Helpers several test targets share: running programs (and the built products), TLS fixtures.
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransportTests",
             dependencies: [
-                "Transport",
+                "Transport", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -92,6 +94,11 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: ["Lifecycle", "LambdaSim", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APMUploadTests",
+            dependencies: ["APMUpload", "LambdaSim", "Transport", "JSON", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

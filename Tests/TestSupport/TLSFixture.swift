@@ -2,13 +2,17 @@ import Foundation
 
 /// A CA and server certificates generated with `openssl` at test time, and a TLS server
 /// (`scripts/tls_test_server.py`) presenting one of them on a loopback port.
-struct TLSFixture {
-    let directory: String
-    var caPEM: String { (try? String(contentsOfFile: directory + "/ca.pem", encoding: .utf8)) ?? "" }
-    var caPath: String { directory + "/ca.pem" }
+public struct TLSFixture: Sendable {
+    public let directory: String
+    public var caPEM: String { (try? String(contentsOfFile: directory + "/ca.pem", encoding: .utf8)) ?? "" }
+    public var caPath: String { directory + "/ca.pem" }
+
+    /// A certificate ("server": for 127.0.0.1 and localhost; "other": for another host) and its key.
+    public func certificatePath(_ name: String = "server") -> String { directory + "/\(name).pem" }
+    public func privateKeyPath(_ name: String = "server") -> String { directory + "/\(name).key" }
 
     /// Makes a CA, a certificate for 127.0.0.1/localhost and one for another host, both signed by it.
-    init() throws {
+    public init() throws {
         directory = try Subprocess.temporaryDirectory()
         let dir = directory
         try Subprocess.run([
@@ -33,7 +37,7 @@ struct TLSFixture {
     }
 
     /// Runs `body` with a TLS server presenting `certificate` ("server" or "other").
-    func withServer<Result>(certificate: String = "server", _ body: (Int) async throws -> Result) async throws -> Result {
+    public func withServer<Result>(certificate: String = "server", _ body: (Int) async throws -> Result) async throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
