@@ -17,10 +17,11 @@ struct APMUploadCommand: AsyncParsableCommand {
         subcommands: [SendCommand.self, InfoCommand.self])
 
     /// ArgumentParser's own `main`, with this tool's exit statuses: its usage errors exit 2
-    /// (not 64), and an `UploadFailure` exits with its status after its message.
+    /// (not 64), and an `UploadFailure` exits with its status after its message. A PEM after
+    /// `--ca-pem` is taken as its value even though it starts with dashes.
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(ConnectionOptions.joiningDashedValues(Array(CommandLine.arguments.dropFirst())))
             if var command = command as? any AsyncParsableCommand {
                 try await command.run()
             } else {

@@ -4,6 +4,31 @@ import Transport
 /// How to reach APM Server, shared by `send` and `info`. Each option falls back to the variable
 /// the extension reads, so a function's configuration can be tried as it is.
 struct ConnectionOptions: ParsableArguments {
+    /// Options whose values may start with a dash: a PEM starts with `-----BEGIN`, which
+    /// ArgumentParser's splitter rejects as a malformed option before any parsing strategy applies.
+    static let dashedValueOptions: Set<String> = ["--ca-pem", "--api-key", "--secret-token"]
+
+    /// Rewrites `--ca-pem -----BEGIN…` as `--ca-pem=-----BEGIN…`, which ArgumentParser reads.
+    static func joiningDashedValues(_ arguments: [String]) -> [String] {
+        var result: [String] = []
+        var index = arguments.startIndex
+        while index < arguments.endIndex {
+            let argument = arguments[index]
+            if argument == "--" {
+                result += arguments[index...]
+                break
+            }
+            if dashedValueOptions.contains(argument), index + 1 < arguments.endIndex, arguments[index + 1].hasPrefix("-") {
+                result.append(argument + "=" + arguments[index + 1])
+                index += 2
+                continue
+            }
+            result.append(argument)
+            index += 1
+        }
+        return result
+    }
+
     @Option(name: .long, help: ArgumentHelp(
         "APM Server base URL (default: $\(ProcessEnvironment.serverURL)).", valueName: "url"))
     var server: String?

@@ -14,7 +14,8 @@ struct UploadSession: Sendable {
         do {
             http = try HTTPClient(tls: settings.tls, maxConnections: 1)
         } catch {
-            throw UploadFailure(error.code == .tls ? .network : .usage, "cannot set up the HTTP client: \(error)")
+            // Only what was given can fail here (a CA that does not parse): the user's to fix.
+            throw UploadFailure(.usage, "cannot set up the HTTP client: \(error)")
         }
         client = APMServerClient(
             serverURL: settings.serverURL, authorization: settings.authorization, userAgent: Self.userAgent, http: http)

@@ -48,3 +48,17 @@ struct HeaderRedactorTests {
         #expect(ProgressLine.megabytes(1_572_864) == "1.5 MiB")
     }
 }
+
+@Suite("ConnectionOptions.joiningDashedValues")
+struct DashedValueTests {
+    @Test func aPEMAfterCAPEMBecomesItsValue() {
+        let pem = "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----"
+        #expect(ConnectionOptions.joiningDashedValues(["info", "--ca-pem", pem, "-v"]) == ["info", "--ca-pem=" + pem, "-v"])
+        #expect(ConnectionOptions.joiningDashedValues(["send", "--secret-token", "-x-", "f"]) == ["send", "--secret-token=-x-", "f"])
+    }
+
+    @Test func everythingElseIsLeftAlone() {
+        let arguments = ["send", "--ca-pem", "plain", "--server", "-", "--", "--ca-pem", "-----"]
+        #expect(ConnectionOptions.joiningDashedValues(arguments) == arguments)
+    }
+}

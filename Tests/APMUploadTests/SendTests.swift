@@ -71,6 +71,9 @@ struct SendTests {
                 "ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM": fixture.caPEM.replacing("\n", with: "\\n"),
             ])
             #expect(withPEM.status == 0, "\(withPEM.stderrText)")
+            // A PEM as an argument starts with dashes: it is still the option's value.
+            let withPEMArgument = try await UploadCLI.run(["send", "--server", sink.url, "--ca-pem", fixture.caPEM, path])
+            #expect(withPEMArgument.status == 0, "\(withPEMArgument.stderrText)")
 
             let untrusted = try await UploadCLI.run(["send", "--server", sink.url, "--retries", "0", path])
             #expect(untrusted.status == 3)
@@ -78,7 +81,7 @@ struct SendTests {
             let insecure = try await UploadCLI.run(["send", "--server", sink.url, "--insecure", path])
             #expect(insecure.status == 0, "\(insecure.stderrText)")
 
-            #expect(sink.requests.count == 3)
+            #expect(sink.requests.count == 4)
             #expect(sink.requests.allSatisfy { $0.eventTypes == ["metadata", "transaction", "transaction", "transaction"] })
         }
     }
@@ -217,10 +220,31 @@ struct SendTests {
         ["send", "/nonexistent/input.ndjson", "--validate-only"],
         ["send", "-", "-", "--validate-only"],
         ["send", "/dev/null"],
+        ["send", "--timeout", "abc", "--validate-only"],
+        ["send", "--retries", "11", "--validate-only"],
+        ["info", "--server", "https://127.0.0.1:1", "--ca-pem", "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----"],
+        ["info", "--server", "https://127.0.0.1:1", "--ca-file", "/nonexistent/ca.pem"],
     ])
     func usageErrorsExitTwo(arguments: [String]) async throws {
         let result = try await UploadCLI.run(arguments, stdin: [])
         #expect(result.status == 2, "\(result.stderrText)")
         #expect(!result.stderrText.isEmpty)
+    }
+
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script"), "needs script(1) for a terminal"))
+    func aLargeUploadShowsProgressOnATerminal() async throws {
+        let path = try UploadCLI.file(Intake.ndjson(events: 1500, eventSize: 1000))
+        try await UploadCLI.withSink { sink in
+            // script(1) runs the command with a pseudo-terminal as its stdout and stderr.
+            let command = try [BuiltProduct.path(of: "apm-upload"), "send", "--server", sink.url, path]
+                .map { "'" + $0.replacing("'", with: "'\\''") + "'" }.joined(separator: " ")
+            let result = try await Subprocess.launch("/usr/bin/script", ["-qec", command, "/dev/null"])
+            #expect(result.status == 0, "\(result.stdoutText)")
+            let terminal = result.stdoutText
+            #expect(terminal.contains("sent batch 1/3, "))
+            #expect(terminal.contains("sent batch 3/3, 1.4 MiB of 1.4 MiB (100%)"))
+            #expect(terminal.contains("accepted: 1500 events in 3 batches"))
+            #expect(sink.requests.count == 3)
+        }
     }
 }
