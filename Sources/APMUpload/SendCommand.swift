@@ -44,7 +44,7 @@ struct SendCommand: AsyncParsableCommand {
         guard let settings else {
             for (input, lines) in inputs {
                 let events = lines.count { $0.kind != .metadata }
-                print("\(input.name): valid, \(lines.count - events) metadata and \(events) events\(input.wasGzipped ? " (gzip'd)" : "")")
+                print("\(input.name): valid, \(lines.count - events) metadata and \(Self.count(events, "event"))\(input.wasGzipped ? " (gzip'd)" : "")")
             }
             return
         }
@@ -91,27 +91,36 @@ struct SendCommand: AsyncParsableCommand {
                     throw UploadFailure(.usage, "cannot compress batch \(number): \(error)")
                 }
                 let label = "batch \(number)/\(batchCount)"
-                let firstLine = lines[plan.metadata].number
-                let lastLine = lines[plan.events.last ?? plan.metadata].number
                 let response = try await session.execute(
-                    session.intakeRequest(gzippedBody: body),
-                    note: "\(label): \(input.name) lines \(firstLine)-\(lastLine), \(plan.events.count) events")
+                    session.intakeRequest(gzippedBody: body), note: "\(label): \(Self.describe(plan, lines: lines, input: input))")
                 sentBytes += plan.uncompressedBytes
                 progress.update(batch: number, of: batchCount, sentBytes: sentBytes)
                 guard APMServerClient.outcome(status: response.status, body: response.body) == .accepted else {
                     progress.finish()
-                    let before = number > 1 ? " (the \(number - 1) batches before it were accepted)" : ""
+                    let before = number > 1 ? " (\(Self.count(number - 1, "batch")) before it accepted)" : ""
                     throw UploadFailure(
                         .rejected,
                         "\(label) of \(input.name) refused with \(response.status)\(before)\n\(ServerErrors.describe(response.body))")
                 }
                 sentEvents += plan.events.count
                 if !progress.isEnabled {
-                    print("\(label): \(response.status) \(response.bodyText) (\(input.name), \(plan.events.count) events, \(plan.uncompressedBytes) bytes, \(body.count) gzip'd)")
+                    print("\(label): \(response.status) \(response.bodyText) (\(Self.describe(plan, lines: lines, input: input)), \(plan.uncompressedBytes) bytes, \(body.count) gzip'd)")
                 }
             }
         }
         progress.finish()
-        print("accepted: \(sentEvents) events in \(batchCount) batch\(batchCount == 1 ? "" : "es")")
+        print("accepted: \(Self.count(sentEvents, "event")) in \(Self.count(batchCount, "batch"))")
+    }
+
+    /// Where a batch comes from: `input.ndjson, 500 events, lines 502-1001`.
+    static func describe(_ plan: BatchPlan, lines: [NDJSONLine], input: NDJSONInput) -> String {
+        guard let first = plan.events.first, let last = plan.events.last else {
+            return "\(input.name), metadata only, line \(lines[plan.metadata].number)"
+        }
+        return "\(input.name), \(count(plan.events.count, "event")), lines \(lines[first].number)-\(lines[last].number)"
+    }
+
+    static func count(_ number: Int, _ noun: String) -> String {
+        "\(number) \(noun)\(number == 1 ? "" : noun.hasSuffix("h") ? "es" : "s")"
     }
 }
