@@ -10,6 +10,9 @@ internal import Darwin
 enum FileBytes {
     static let stdinPath = "-"
 
+    /// Whether stdin is a terminal: reading it then waits for someone to type.
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
     /// The name messages use: the path, or `stdin`.
     static func displayName(_ path: String) -> String { path == stdinPath ? "stdin" : path }
 

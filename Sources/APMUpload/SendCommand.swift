@@ -38,7 +38,11 @@ struct SendCommand: AsyncParsableCommand {
     func run() async throws {
         // Settings first: a missing server is reported before stdin is waited on.
         let settings = validateOnly ? nil : try connection.resolve(ProcessEnvironment())
-        let inputs = try (files.isEmpty ? [FileBytes.stdinPath] : files).map { (path) throws(UploadFailure) in
+        let paths = files.isEmpty ? [FileBytes.stdinPath] : files
+        if paths.contains(FileBytes.stdinPath), FileBytes.stdinIsTerminal {
+            StandardError.line("apm-upload: reading ndjson from stdin (end with Ctrl-D)")
+        }
+        let inputs = try paths.map { (path) throws(UploadFailure) in
             try Self.readValidated(path)
         }
         guard let settings else {

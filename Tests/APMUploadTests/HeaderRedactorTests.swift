@@ -2,7 +2,7 @@
 import Testing
 import Transport
 
-@Suite("HeaderRedactor, TimeoutArgument, ProgressLine")
+@Suite("HeaderRedactor")
 struct HeaderRedactorTests {
     @Test(arguments: [
         ("Authorization", "ApiKey abc==", "ApiKey [redacted]"),
@@ -26,39 +26,5 @@ struct HeaderRedactorTests {
     ])
     func redactsURLUserInformation(url: String, expected: String) {
         #expect(HeaderRedactor.redact(url: url) == expected)
-    }
-
-    @Test(arguments: [
-        ("10", 10_000), ("2.5", 2500), ("500ms", 500), ("30s", 30_000), ("2m", 120_000), ("1.5s", 1500),
-    ])
-    func parsesTimeouts(argument: String, milliseconds: Int64) {
-        #expect(TimeoutArgument(argument: argument)?.duration.milliseconds == milliseconds)
-    }
-
-    @Test(arguments: ["", "0", "-1", "abc", "10h", "ms", "inf"])
-    func refusesBadTimeouts(argument: String) {
-        #expect(TimeoutArgument(argument: argument) == nil)
-    }
-
-    @Test func progressOnlyForLargeInputsOnATerminal() {
-        #expect(ProgressLine.wanted(totalBytes: 2 << 20, stderrIsTerminal: true, verbose: false))
-        #expect(!ProgressLine.wanted(totalBytes: 2 << 20, stderrIsTerminal: false, verbose: false))
-        #expect(!ProgressLine.wanted(totalBytes: 1 << 20, stderrIsTerminal: true, verbose: false))
-        #expect(!ProgressLine.wanted(totalBytes: 2 << 20, stderrIsTerminal: true, verbose: true))
-        #expect(ProgressLine.megabytes(1_572_864) == "1.5 MiB")
-    }
-}
-
-@Suite("ConnectionOptions.joiningDashedValues")
-struct DashedValueTests {
-    @Test func aPEMAfterCAPEMBecomesItsValue() {
-        let pem = "-----BEGIN CERTIFICATE-----\nMII\n-----END CERTIFICATE-----"
-        #expect(ConnectionOptions.joiningDashedValues(["info", "--ca-pem", pem, "-v"]) == ["info", "--ca-pem=" + pem, "-v"])
-        #expect(ConnectionOptions.joiningDashedValues(["send", "--secret-token", "-x-", "f"]) == ["send", "--secret-token=-x-", "f"])
-    }
-
-    @Test func everythingElseIsLeftAlone() {
-        let arguments = ["send", "--ca-pem", "plain", "--server", "-", "--", "--ca-pem", "-----"]
-        #expect(ConnectionOptions.joiningDashedValues(arguments) == arguments)
     }
 }
