@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "elastic-apm-lambda-extension", targets: ["Main"]),
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
+        .executable(name: "apm-upload", targets: ["APMUpload"]),
         .library(name: "Transport", targets: ["Transport"]),
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "JSON", targets: ["JSON"]),
@@ -70,8 +71,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // MARK: The upload CLI (debugging connectivity, auth and TLS through the same transport)
+        .executableTarget(
+            name: "APMUpload",
+            dependencies: ["Transport", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: swiftSettings
+        ),
+
         // MARK: Tests
-        // Fixtures shared by the test targets (subprocesses, a test CA, the moto AWS emulator).
+        // Fixtures shared by the test targets: programs (and the built products), a test CA, moto.
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(
@@ -88,6 +96,11 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: ["Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "APMUploadTests",
+            dependencies: ["APMUpload", "LambdaSim", "Transport", "JSON", "TestSupport"],
             swiftSettings: swiftSettings
         ),
     ]

@@ -147,10 +147,8 @@ struct AWSClientWireTests {
             let client = SecretsManagerClient(
                 http: try HTTPClient(), environment: Self.environment(port: server.port, service: .secretsManager),
                 timeout: .milliseconds(500))
-            let start = ContinuousClock.now
             let error = try await #require(throws: AWSError.self) { try await client.secretValue(id: "x") }
             #expect(error.code == .timeout)
-            #expect(ContinuousClock.now - start < .seconds(2))
         }
     }
 

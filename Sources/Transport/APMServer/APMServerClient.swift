@@ -34,24 +34,33 @@ public struct APMServerClient: Sendable {
     public func sendEvents(
         gzippedBody: [UInt8], agentUserAgent: String?, timeout: Duration, deadline: Deadline?
     ) async -> SendOutcome {
-        var headers: HTTPFields = [
-            "Content-Type": "application/x-ndjson",
-            "Content-Encoding": "gzip",
-            "User-Agent": agentUserAgent.map { "\(userAgent) \($0)" } ?? userAgent,
-        ]
-        if let authorization { headers.add(name: "Authorization", value: authorization.headerValue) }
-        let request = HTTPRequest(
-            method: "POST", url: serverURL + "/intake/v2/events", headers: headers, body: gzippedBody,
-            timeout: timeout, deadline: deadline, maxResponseBytes: 256 << 10,
-            // A kept-alive connection the server closed in between is worth one quick retry; an
-            // overloaded server is left to the health state machine's grace period.
-            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
+        let request = intakeRequest(
+            gzippedBody: gzippedBody, agentUserAgent: agentUserAgent, timeout: timeout, deadline: deadline)
         do {
             let response = try await http.execute(request)
             return Self.outcome(status: response.status, body: response.body)
         } catch {
             return .serverFailure("\(error)")
         }
+    }
+
+    /// The request `sendEvents` makes, for callers that execute it themselves to see its headers,
+    /// the raw answer and its timings (`apm-upload`).
+    public func intakeRequest(
+        gzippedBody: [UInt8], agentUserAgent: String?, timeout: Duration, deadline: Deadline?
+    ) -> HTTPRequest {
+        var headers: HTTPFields = [
+            "Content-Type": "application/x-ndjson",
+            "Content-Encoding": "gzip",
+            "User-Agent": agentUserAgent.map { "\(userAgent) \($0)" } ?? userAgent,
+        ]
+        if let authorization { headers.add(name: "Authorization", value: authorization.headerValue) }
+        return HTTPRequest(
+            method: "POST", url: serverURL + "/intake/v2/events", headers: headers, body: gzippedBody,
+            timeout: timeout, deadline: deadline, maxResponseBytes: 256 << 10,
+            // A kept-alive connection the server closed in between is worth one quick retry; an
+            // overloaded server is left to the health state machine's grace period.
+            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
     }
 
     /// Classifies an answer of `/intake/v2/events`.
