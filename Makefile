@@ -6,7 +6,7 @@ APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gz
 PYTHON_PACKAGES := jsonschema
 SCENARIO ?= scenarios/happy-path.json
 
-.PHONY: deps build test release check-no-foundation demo clean
+.PHONY: deps build test release check-no-foundation demo fuzz clean
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \
@@ -45,5 +45,9 @@ check-no-foundation: release
 demo: build
 	$(SWIFT) run lambda-sim --extension $$($(SWIFT) build --show-bin-path)/$(EXTENSION) --scenario $(SCENARIO)
 
+# libFuzzer over every parser and endpoint of untrusted input, FUZZ_SECONDS (60) per target.
+fuzz:
+	scripts/fuzz.sh
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

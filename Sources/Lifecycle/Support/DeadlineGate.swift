@@ -42,9 +42,10 @@ final class DeadlineGate: Sendable {
             return state.nextID
         }
         guard let id else { return }
-        let timer = Task { [weak self] in
-            try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))
-            self?.expire(id)
+        // Strong: the timer ends at the deadline or is cancelled below, whichever is first.
+        let timer = Task {
+            guard (try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))) != nil else { return }
+            self.expire(id)
         }
         await withCheckedContinuation { continuation in
             let resumeNow = state.withLock { state in
