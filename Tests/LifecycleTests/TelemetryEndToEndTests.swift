@@ -161,3 +161,19 @@ extension EndToEndTests {
         }
     }
 }
+
+extension EndToEndTests.Telemetry {
+    @Test("malformed and duplicated telemetry batches: refused or skipped, nothing emitted twice, nothing lost")
+    func faultyTelemetry() async throws {
+        let report = try await EndToEnd.run(Scenario(
+            telemetryFaults: [.malformed, .duplicate],
+            invocations: [InvocationPlan(repeat: 4, logs: [.text("one line")])]))
+        let malformed = report.telemetryDeliveries.filter { $0.types == ["malformed"] }
+        #expect(!malformed.isEmpty && malformed.allSatisfy { $0.status == 400 })
+        #expect(report.telemetryDeliveries.filter { $0.types != ["malformed"] }.allSatisfy { $0.status == 200 })
+        let metricsets = report.events(ofType: "metricset").filter { $0.contains("faas.billed_duration") }
+        #expect(metricsets.count == 4, "one per invocation, none twice")
+        #expect(report.events(ofType: "log").count == 4)
+        #expect(report.events(ofType: "transaction").count == 4)
+    }
+}

@@ -25,6 +25,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var sinkTLS: SinkTLS?
     /// After the last invocation, `/event/next` answers 500 instead of SHUTDOWN.
     public var nextEventFailure: Bool
+    /// How the telemetry delivery misbehaves, if it does.
+    public var telemetryFaults: [TelemetryFault]
     /// The invocations in order; a step with `repeat` stands for that many equal invocations.
     public var invocations: [InvocationPlan]
 
@@ -33,6 +35,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
         environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
+        telemetryFaults: [TelemetryFault] = [],
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -45,6 +48,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.environment = environment
         self.sinkTLS = sinkTLS
         self.nextEventFailure = nextEventFailure
+        self.telemetryFaults = telemetryFaults
         self.invocations = invocations
     }
 
@@ -97,7 +101,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, nextEventFailure, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, telemetryFaults, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -114,6 +118,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
         sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
         nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
+        telemetryFaults = try container.decodeIfPresent([TelemetryFault].self, forKey: .telemetryFaults) ?? defaults.telemetryFaults
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)
     }
 }

@@ -16,7 +16,7 @@ public enum LambdaSimulator {
         let client = try HTTPClient()
         let sink = try await APMServerSink.start(tls: options.scenario.sinkTLS, clock: clock)
         let state = ExtensionsAPIState(clock: clock)
-        let dispatcher = TelemetryDispatcher(client: client, clock: clock)
+        let dispatcher = TelemetryDispatcher(client: client, clock: clock, faults: options.scenario.telemetryFaults)
         let router = ExtensionsAPIRouter(
             state: state, dispatcher: dispatcher, functionName: options.scenario.functionName,
             telemetry: options.scenario.telemetry, refusal: options.scenario.subscriptionRefusal)

@@ -15,10 +15,12 @@ actor TelemetryDispatcher {
     private var sending = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private(set) var deliveries: [TelemetryDelivery] = []
+    private let faults: [TelemetryFault]
 
-    init(client: HTTPClient, clock: SimulationClock) {
+    init(client: HTTPClient, clock: SimulationClock, faults: [TelemetryFault] = []) {
         self.client = client
         self.clock = clock
+        self.faults = faults
     }
 
     func emit(_ event: TelemetryEvent) {
@@ -106,10 +108,20 @@ actor TelemetryDispatcher {
         var writer = JSONWriter()
         writer.write(.array(batch))
         let types = batch.compactMap { $0["type"]?.stringValue }
+        if faults.contains(.malformed) {
+            await post(body: Array(writer.bytes.prefix(writer.bytes.count / 2)), types: ["malformed"], to: subscription)
+        }
+        await post(body: writer.bytes, types: types, to: subscription)
+        if faults.contains(.duplicate) {
+            await post(body: writer.bytes, types: types, to: subscription)
+        }
+    }
+
+    private func post(body: [UInt8], types: [String], to subscription: TelemetrySubscription) async {
         // Outside Lambda `sandbox.localdomain` does not resolve; it is this host.
         let url = subscription.destinationURI.replacingOccurrences(of: "sandbox.localdomain", with: "127.0.0.1")
         let request = HTTPRequest(
-            method: "POST", url: url, headers: ["Content-Type": "application/json"], body: writer.bytes,
+            method: "POST", url: url, headers: ["Content-Type": "application/json"], body: body,
             timeout: .seconds(2))
         let sentAt = clock.elapsedMs()
         var delivery = TelemetryDelivery(atMs: sentAt, types: types, status: nil, error: nil)

@@ -3,13 +3,17 @@ public import NIOCore
 import Synchronization
 
 /// Receives the Telemetry (or Logs) API's batches, answers at once, and hands the events on.
-/// A malformed batch gets 400 and is counted; it changes nothing else.
+/// A malformed batch gets 400 and is counted; it changes nothing else. A batch Lambda delivers
+/// again (it retries when an answer was slow) is answered and skipped, so no metric or log line
+/// is emitted twice.
 public final class TelemetryListener: Sendable {
     private let onEvents: @Sendable ([TelemetryEvent]) async -> Void
     private let logger: Logger
     private let malformed = Atomic<Int>(0)
+    private let recentBatches = Mutex(RecentDigests(capacity: 64))
 
     public var malformedBatches: Int { malformed.load(ordering: .relaxed) }
+    public var duplicateBatches: Int { recentBatches.withLock { $0.duplicates } }
 
     public init(logger: Logger, onEvents: @escaping @Sendable ([TelemetryEvent]) async -> Void) {
         self.logger = logger
@@ -24,6 +28,10 @@ public final class TelemetryListener: Sendable {
 
     func handle(_ request: ServerRequest) async -> ServerResponse {
         guard request.method == "POST" else { return .error(405, "POST telemetry batches here") }
+        guard recentBatches.withLock({ $0.insert(request.body) }) else {
+            logger.debug("duplicate telemetry batch skipped")
+            return ServerResponse(status: 200)
+        }
         let events: [TelemetryEvent]
         do {
             events = try TelemetryEvent.parseBatch(request.body)
@@ -34,5 +42,32 @@ public final class TelemetryListener: Sendable {
         }
         await onEvents(events)
         return ServerResponse(status: 200)
+    }
+}
+
+/// Digests of the last `capacity` bodies seen, to recognise one delivered again.
+struct RecentDigests {
+    private var order: [Int] = []
+    private var seen: Set<Int> = []
+    private let capacity: Int
+    private(set) var duplicates = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// Records `body`; false when it was seen recently.
+    mutating func insert(_ body: [UInt8]) -> Bool {
+        var hasher = Hasher()
+        hasher.combine(body.count)
+        body.withUnsafeBytes { hasher.combine(bytes: $0) }
+        let digest = hasher.finalize()
+        guard seen.insert(digest).inserted else {
+            duplicates += 1
+            return false
+        }
+        order.append(digest)
+        if order.count > capacity { seen.remove(order.removeFirst()) }
+        return true
     }
 }
