@@ -6,7 +6,7 @@ APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gz
 PYTHON_PACKAGES := jsonschema
 SCENARIO ?= scenarios/happy-path.json
 
-.PHONY: deps build test release check-no-foundation demo fuzz clean
+.PHONY: deps build test release check-no-foundation demo fuzz soak clean
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \
@@ -44,6 +44,10 @@ check-no-foundation: release
 
 demo: build
 	$(SWIFT) run lambda-sim --extension $$($(SWIFT) build --show-bin-path)/$(EXTENSION) --scenario $(SCENARIO)
+
+# 10 000 invocations: memory and descriptors must not grow; figures go into BENCHMARKS.md.
+soak: release build
+	scripts/soak.py $$($(SWIFT) build --show-bin-path)/lambda-sim $$($(SWIFT) build -c release --show-bin-path)/$(EXTENSION)
 
 # libFuzzer over every parser and endpoint of untrusted input, FUZZ_SECONDS (60) per target.
 fuzz:

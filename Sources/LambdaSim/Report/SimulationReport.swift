@@ -31,6 +31,8 @@ public struct SimulationReport: Codable, Sendable {
     public var registerToFirstNextMs: Double?
     /// The extension's peak resident set (`VmHWM`), in KiB.
     public var peakRSSKB: Int?
+    /// Resident set and descriptors after the first invocation, every `resourceSampleEvery`, and the last.
+    public var resourceSamples: [ResourceSample] = []
     /// Where the extension's stdout and stderr went.
     public var extensionLogPath: String
     /// What the extension did that Lambda would not accept; empty when it behaved.

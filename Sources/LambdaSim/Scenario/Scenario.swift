@@ -27,6 +27,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var nextEventFailure: Bool
     /// How the telemetry delivery misbehaves, if it does.
     public var telemetryFaults: [TelemetryFault]
+    /// Sample the extension's memory and descriptors every this many invocations.
+    public var resourceSampleEvery: Int
     /// The invocations in order; a step with `repeat` stands for that many equal invocations.
     public var invocations: [InvocationPlan]
 
@@ -35,7 +37,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
         environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
-        telemetryFaults: [TelemetryFault] = [],
+        telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -49,6 +51,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.sinkTLS = sinkTLS
         self.nextEventFailure = nextEventFailure
         self.telemetryFaults = telemetryFaults
+        self.resourceSampleEvery = max(1, resourceSampleEvery)
         self.invocations = invocations
     }
 
@@ -101,7 +104,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, nextEventFailure, telemetryFaults, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, telemetryFaults, resourceSampleEvery, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -119,6 +122,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
         nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
         telemetryFaults = try container.decodeIfPresent([TelemetryFault].self, forKey: .telemetryFaults) ?? defaults.telemetryFaults
+        resourceSampleEvery = max(1, try container.decodeIfPresent(Int.self, forKey: .resourceSampleEvery) ?? defaults.resourceSampleEvery)
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)
     }
 }

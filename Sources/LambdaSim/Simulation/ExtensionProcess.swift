@@ -72,10 +72,24 @@ final class ExtensionProcess: Sendable {
     var peakRSSKB: Int? { peakRSS.withLock { $0 } }
 
     static func readVmHWM(pid: Int32) -> Int? {
+        readStatus(pid: pid, field: "VmHWM")
+    }
+
+    /// A `kB` field of `/proc/<pid>/status`.
+    static func readStatus(pid: Int32, field: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
-            return Int(line.dropFirst("VmHWM:".count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
+        for line in status.split(separator: "\n") where line.hasPrefix(field + ":") {
+            return Int(line.dropFirst(field.count + 1).split(whereSeparator: { $0 == " " || $0 == "\t" }).first ?? "")
         }
         return nil
+    }
+
+    /// Resident set, its peak, and open descriptors now; nil once the process is gone.
+    func sampleResources(afterInvocations invocations: Int) -> ResourceSample? {
+        guard let resident = Self.readStatus(pid: pid, field: "VmRSS"), let peak = samplePeakRSS(),
+            let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
+        else { return nil }
+        return ResourceSample(
+            invocations: invocations, residentKB: resident, peakResidentKB: peak, openFileDescriptors: descriptors.count)
     }
 }

@@ -85,6 +85,11 @@ struct SimulationRun: Sendable {
                 }
                 let invocation = await invoke(index: index, plan: plan, agent: agent)
                 report.invocations.append(invocation)
+                if index == 0 || (index + 1) % scenario.resourceSampleEvery == 0 || index == plans.count - 1,
+                    let sample = process.sampleResources(afterInvocations: index + 1)
+                {
+                    report.resourceSamples.append(sample)
+                }
                 if invocation.nextCalledAtMs == nil {
                     if process.exited.value != nil {
                         report.problems.append("exited during invocation \(index + 1)")

@@ -1,0 +1,10 @@
+/// The extension's resources after an invocation: what a soak compares between its start and end.
+public struct ResourceSample: Codable, Sendable, Equatable {
+    /// After this many invocations.
+    public var invocations: Int
+    /// `VmRSS` and `VmHWM` in KiB.
+    public var residentKB: Int
+    public var peakResidentKB: Int
+    /// Entries in `/proc/<pid>/fd`.
+    public var openFileDescriptors: Int
+}
