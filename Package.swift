@@ -92,7 +92,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON"], swiftSettings: swiftSettings),
+        .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LifecycleTests",
             dependencies: ["Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log")],

@@ -3,6 +3,7 @@ import JSON
 @testable import LambdaSim
 import Testing
 import Transport
+import TestSupport
 
 @Suite("Simulated agent")
 struct AgentPayloadsTests {

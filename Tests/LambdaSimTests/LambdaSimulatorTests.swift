@@ -2,6 +2,7 @@ import Foundation
 import JSON
 @testable import LambdaSim
 import Testing
+import TestSupport
 
 /// The whole simulator against `scripts/fake_extension.py`, a minimal extension whose behaviour
 /// is known, so what is checked here is the simulator.

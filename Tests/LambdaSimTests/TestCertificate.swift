@@ -1,5 +1,6 @@
 import Foundation
 @testable import LambdaSim
+import TestSupport
 
 /// A self-signed certificate for 127.0.0.1, made with the `openssl` command for one test.
 struct TestCertificate {

@@ -2,23 +2,16 @@ import JSON
 
 /// AWS Secrets Manager's `GetSecretValue`, signed with the function's credentials.
 public struct SecretsManagerClient: Sendable {
-    private let http: HTTPClient
-    private let environment: AWSEnvironment
-    /// Bounds one call (connect, send, answer, one retry).
-    public let timeout: Duration
+    private let call: AWSJSONCall
 
+    /// - Parameter timeout: bounds one call (connect, send, answer, one retry).
     public init(http: HTTPClient, environment: AWSEnvironment, timeout: Duration = .seconds(2)) {
-        self.http = http
-        self.environment = environment
-        self.timeout = timeout
+        call = AWSJSONCall(http: http, environment: environment, service: .secretsManager, target: "secretsmanager.GetSecretValue", timeout: timeout)
     }
 
     /// The current (`AWSCURRENT`) value of the secret `id` (name or ARN): its `SecretString`, else
     /// its base64-decoded `SecretBinary` as UTF-8. Finishes by `deadline` or within `timeout`, whichever is first.
     public func secretValue(id: String, deadline: Deadline? = nil) async throws(AWSError) -> String {
-        let call = AWSJSONCall(
-            http: http, environment: environment, service: .secretsManager, target: "secretsmanager.GetSecretValue",
-            timeout: timeout)
         let answer = try await call.call(["SecretId": .string(id), "VersionStage": .string("AWSCURRENT")], deadline: deadline)
         if let string = answer["SecretString"]?.stringValue { return string }
         guard let binary = answer["SecretBinary"]?.stringValue else {

@@ -1,5 +1,6 @@
 import Foundation
 import LambdaSim
+import TestSupport
 import Testing
 
 /// Runs the real extension binary under `lambda-sim` and checks what every end-to-end test
@@ -38,19 +39,11 @@ enum EndToEnd {
         for request in report.sinkRequests where request.path == "/intake/v2/events" && !request.events.isEmpty {
             #expect(request.eventTypes.first == "metadata", "a body must start with metadata", sourceLocation: sourceLocation)
         }
-        let path = FileManager.default.temporaryDirectory.path + "/e2e-\(UUID().uuidString).ndjson"
+        let path = IntakeValidator.temporaryPath("e2e.ndjson")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try report.writeSinkEvents(toNDJSON: path)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", packageRoot + "/scripts/validate_intake.py", path]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "intake validation: \(output)", sourceLocation: sourceLocation)
+        let (status, output) = try IntakeValidator.validate(ndjson: path)
+        #expect(status == 0, "intake validation: \(output)", sourceLocation: sourceLocation)
     }
 
     static func log(_ report: SimulationReport) -> String {
