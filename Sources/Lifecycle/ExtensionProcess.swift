@@ -39,11 +39,13 @@ public enum ExtensionProcess {
             return await reportInitError(
                 runtimeAPI: configuration.runtimeAPI, name: name, type: error.lambdaErrorType, message: error.description, logger: logger)
         }
-        // Extensions API, Telemetry API and AWS calls: plain, default TLS. APM Server gets its own
-        // client once the ACM CA (if any) is known.
+        // Extensions API, Telemetry API and AWS calls need default TLS at most. One client (one
+        // transport thread) serves APM Server too, unless its TLS differs: verification off, which
+        // must not reach AWS, or a CA from ACM, known only after the call.
+        let sharesClient = tls.verifyPeer && configuration.serverCAACMID == nil
         let http: HTTPClient
         do {
-            http = try HTTPClient()
+            http = try HTTPClient(tls: sharesClient ? tls : TLSConfiguration())
         } catch {
             logger.error("could not create the HTTP client", metadata: ["error": "\(error)"])
             return await reportInitError(
@@ -53,12 +55,13 @@ public enum ExtensionProcess {
         // One event loop serves the receiver and the listener; the process exit ends it.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         return await run(
-            configuration: configuration, environment: environment, name: name, http: http, tls: tls, group: group, logger: logger)
+            configuration: configuration, environment: environment, name: name, http: http, tls: tls,
+            sharesClient: sharesClient, group: group, logger: logger)
     }
 
     private static func run(
         configuration: Configuration, environment: [String: String], name: String, http: HTTPClient, tls: TLSConfiguration,
-        group: MultiThreadedEventLoopGroup, logger: Logger
+        sharesClient: Bool, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async -> Int32 {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
         // Registration does not wait for AWS (Secrets Manager, ACM): those calls run meanwhile,
@@ -80,7 +83,7 @@ public enum ExtensionProcess {
         }
         let apmHTTP: HTTPClient
         do {
-            apmHTTP = try HTTPClient(tls: apmTLS)
+            apmHTTP = sharesClient ? http : try HTTPClient(tls: apmTLS)
         } catch {
             logger.error("could not create the APM Server HTTP client", metadata: ["error": "\(error)"])
             await api.reportInitError(identifier: try? await registration, errorType: "Extension.TLSConfigurationError", message: "\(error)")
