@@ -109,6 +109,21 @@ extension EndToEndTests {
             #expect(Set(report.events(ofType: "transaction")).count == 5)
         }
 
+        @Test("after a hang, the kept data ships once the grace period is over, during the invocations that follow")
+        func shipsAfterGracePeriod() async throws {
+            // The first grace period is at most 5 s; six 1-second invocations outlast it.
+            let report = try await EndToEnd.run(
+                Scenario(invocations: [InvocationPlan(sink: .hang), InvocationPlan(repeat: 6, durationMs: 1000, sink: .ok)]),
+                environment: ["ELASTIC_APM_DATA_FORWARDER_TIMEOUT": "300ms"])
+            let first = try #require(report.invocations.first?.requestID)
+            let delivered = report.sinkRequests.filter { request in
+                request.status == 202 && request.events.contains { $0.hasPrefix("{\"transaction\"") && $0.contains(first) }
+            }
+            let shipment = try #require(delivered.first, "the hung invocation's transaction never arrived")
+            #expect(shipment.invocation != nil, "shipped during an invocation, not only as the last chance at SHUTDOWN")
+            #expect(!EndToEnd.logLines(report, containing: "sending to APM Server failed").isEmpty)
+        }
+
         @Test("an APM Server crashing mid-run (503, reset): nothing is lost once it is back")
         func crashingServer() async throws {
             let report = try await EndToEnd.run(Scenario(invocations: [
