@@ -6,7 +6,7 @@ APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gz
 PYTHON_PACKAGES := jsonschema
 SCENARIO ?= scenarios/happy-path.json
 
-.PHONY: deps build test release check-no-foundation demo clean
+.PHONY: deps build test release check-no-foundation demo clean layer test-layer
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \
@@ -37,8 +37,20 @@ check-no-foundation: release
 		echo "FAIL: $$bin links Foundation"; exit 1; \
 	else echo "ok: $$bin links no libFoundation*.so"; fi
 
+# The self-contained Lambda layer: dist/$(EXTENSION)-<version>-linux-x86_64.zip (scripts/build_layer.sh;
+# static libcurl/OpenSSL/zlib built from Debian's source package, glibc and its loader bundled;
+# cached under .build-layer/; installs its own build dependencies).
+layer:
+	scripts/build_layer.sh
+
+# The layer's proof: the zip unpacked into an empty root, the extension chrooted there under
+# lambda-sim (needs root). Not part of `make test` (the layer's release build and the curl build
+# take ~15 minutes from a fresh clone); CI runs it after `make test` (.ci/run).
+test-layer: layer build
+	$(SWIFT) test --filter LayerTests
+
 demo: build
 	$(SWIFT) run lambda-sim --extension $$($(SWIFT) build --show-bin-path)/$(EXTENSION) --scenario $(SCENARIO)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-layer dist
