@@ -4,14 +4,14 @@
 #   dist/elastic-apm-lambda-extension-<version>-linux-x86_64.zip
 #     extensions/elastic-apm-lambda-extension   the real binary (Lambda registers it by file name);
 #                                               ELF interpreter /opt/elastic-apm/lib/ld-linux-x86-64.so.2,
-#                                               DT_RPATH $ORIGIN/../elastic-apm/lib
+#                                               DT_RPATH /opt/elastic-apm/lib
 #     elastic-apm/lib/                          glibc's loader and the few shared libraries left
 #     elastic-apm/ca-bundle.crt                 Debian's CA bundle, used when the image has none
 #     elastic-apm/licenses/                     the licence of everything bundled or linked in
 #
 # libcurl (HTTP/HTTPS only), OpenSSL and zlib are linked statically (scripts/build_static_curl.sh),
-# the Swift runtime too (--static-swift-stdlib); what stays dynamic (glibc, libstdc++, libgcc_s)
-# comes from the layer with its own loader, so nothing is taken from the image's /lib or /usr/lib
+# the Swift runtime, libstdc++ and libgcc too; what stays dynamic (glibc: libc, libm, and the
+# libgcc_s glibc itself dlopens) comes from the layer with its own loader, so nothing is taken from the image's /lib or /usr/lib
 # (Amazon Linux 2 has glibc 2.26, this Debian builds against 2.36).
 #
 # Idempotent; everything cached under .build-layer/ (ignored by git). Needs root for apt only
@@ -59,17 +59,20 @@ enum BuildInfo {
     static let kind = "release, Lambda layer linux-$arch"
 }
 EOF
-echo "building the release extension (static Swift runtime, static libcurl/OpenSSL/zlib)" >&2
-(cd "$cache/src" && PKG_CONFIG_PATH="$cache/curl/pkgconfig" "$swift" build -c release --static-swift-stdlib \
-    --product "$name" --scratch-path "$cache/swift")
-binary=$(cd "$cache/src" && "$swift" build -c release --scratch-path "$cache/swift" --show-bin-path)/$name
+# --no-export-dynamic: the Swift runtime's static link flags export every symbol (for
+# backtraces), which only bloats the dynamic symbol table; -static-libgcc: no libgcc_s.so.
+swift_flags=(-c release --static-swift-stdlib --scratch-path "$cache/swift"
+    -Xlinker --no-export-dynamic -Xswiftc -Xclang-linker -Xswiftc -static-libgcc)
+echo "building the release extension (static Swift runtime, static libcurl/OpenSSL/zlib/libstdc++)" >&2
+(cd "$cache/src" && PKG_CONFIG_PATH="$cache/curl/pkgconfig" "$swift" build "${swift_flags[@]}" --product "$name")
+binary=$(cd "$cache/src" && "$swift" build "${swift_flags[@]}" --show-bin-path)/$name
 
-# Only glibc and the C++ runtime may stay dynamic; a libcurl/libssl/libz here means the static
+# Only glibc may stay dynamic; a libcurl/libssl/libz here means the static
 # link did not take.
 needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
 for library in $needed; do
     case $library in
-        libc.so.6 | libm.so.6 | libdl.so.2 | libpthread.so.0 | librt.so.1 | libutil.so.1 | libstdc++.so.6 | libgcc_s.so.1 | ld-linux-x86-64.so.2) ;;
+        libc.so.6 | libm.so.6 | libdl.so.2 | libpthread.so.0 | librt.so.1 | libutil.so.1 | ld-linux-x86-64.so.2) ;;
         *) echo "error: $binary needs $library dynamically: the static link did not take" >&2; exit 1 ;;
     esac
 done
@@ -87,13 +90,17 @@ ldd "$binary" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u | while re
     cp -L "$path" "$stage/$layer_dir/lib/$soname"
 done
 [[ -f $stage/$layer_dir/lib/$interpreter ]] || { echo "error: no $interpreter bundled" >&2; exit 1; }
+# glibc dlopens libgcc_s.so.1 for pthread_exit/pthread_cancel (the unwinder) even though the
+# binary links libgcc statically: without it a thread's exit aborts the process.
+cp -L "$(gcc -print-file-name=libgcc_s.so.1)" "$stage/$layer_dir/lib/libgcc_s.so.1"
 cp "$binary" "$stage/extensions/$name"
 strip "$stage/extensions/$name"
 # DT_RPATH, not DT_RUNPATH: Lambda sets LD_LIBRARY_PATH (/lib64:/usr/lib64:…) and RUNPATH would
 # come after it, loading the image's older glibc beside our loader. RPATH comes first, and, as
 # the bundled libraries have no RUNPATH of their own, also serves their dependencies.
+# Absolute, like the interpreter (a layer is always at /opt): $ORIGIN needs /proc to expand.
 patchelf --set-interpreter "/opt/$layer_dir/lib/$interpreter" \
-    --force-rpath --set-rpath "\$ORIGIN/../$layer_dir/lib" "$stage/extensions/$name"
+    --force-rpath --set-rpath "/opt/$layer_dir/lib" "$stage/extensions/$name"
 chmod 755 "$stage/extensions/$name" "$stage/$layer_dir/lib"/*
 
 # CA bundle for images without one (Transport's CABundle finds it next to the executable).
@@ -103,7 +110,7 @@ cp -L /etc/ssl/certs/ca-certificates.crt "$stage/$layer_dir/ca-bundle.crt"
 licenses=$stage/$layer_dir/licenses
 cp "$cache/curl/licenses"/*.txt "$licenses/"
 cp /usr/share/doc/libc6/copyright "$licenses/glibc.txt"
-cp /usr/share/doc/libstdc++6/copyright "$licenses/libstdc++-libgcc.txt"
+cp /usr/share/doc/libstdc++6/copyright "$licenses/libstdc++-libgcc.txt"  # linked in statically
 cp /usr/share/doc/ca-certificates/copyright "$licenses/ca-certificates.txt"
 swift_root=$(dirname "$(dirname "$(readlink -f "$(command -v "$swift")")")")
 for candidate in "$swift_root/share/swift/LICENSE.txt" "$swift_root/../LICENSE.txt"; do
@@ -123,10 +130,10 @@ elastic-apm-lambda-extension $version (commit $commit, built $build_date)
 Linked statically into extensions/$name:
   the Swift runtime and Dispatch (swift-runtime.txt), swift-nio and its dependencies
   (swift-nio.txt, swift-atomics.txt, swift-collections.txt, swift-system.txt), swift-log
-  (swift-log.txt), libcurl $(sed -n 's/^Version: //p' "$cache/curl/pkgconfig/libcurl.pc") built from Debian's source package with
+  (swift-log.txt), libstdc++ and libgcc (libstdc++-libgcc.txt, GCC Runtime Library Exception), libcurl $(sed -n 's/^Version: //p' "$cache/curl/pkgconfig/libcurl.pc") built from Debian's source package with
   HTTP/HTTPS only (curl.txt), OpenSSL $(sed -n 's/^Version: //p' "$cache/curl/pkgconfig/openssl.pc") (openssl.txt), zlib (zlib.txt).
 Shared libraries in $layer_dir/lib: $(cd "$stage/$layer_dir/lib" && ls | tr '\n' ' ')
-  from Debian 12: glibc (glibc.txt), libstdc++ and libgcc_s (libstdc++-libgcc.txt).
+  from Debian 12's glibc (glibc.txt); libgcc_s.so.1, which glibc loads for pthread_exit (libstdc++-libgcc.txt).
 $layer_dir/ca-bundle.crt: Debian's ca-certificates (ca-certificates.txt).
 EOF
 find "$stage" -type f -name '*.txt' -exec chmod 644 {} + ; chmod 644 "$stage/$layer_dir/ca-bundle.crt"

@@ -55,10 +55,12 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
 fi
 
 # OpenSSL and zlib: Debian's static archives (libssl-dev, zlib1g-dev), beside libcurl.a, so that
-# `-L$prefix/lib` finds archives only.
+# `-L$prefix/lib` finds archives only. libstdc++.a too (GCC's): the Swift runtime's `-lstdc++`
+# then links statically, as this folder comes before the compiler's own on the link line.
 for archive in libssl.a libcrypto.a libz.a; do
     cp -p "$syslib/$archive" "$prefix/lib/$archive"
 done
+cp -p "$(gcc -print-file-name=libstdc++.a)" "$prefix/lib/libstdc++.a"
 
 # pkg-config files for SwiftPM's CCurl/COpenSSL/CZlib targets. Cflags are the system's, the very
 # same headers (same curl version), so only the link step differs from the normal build. libcurl's

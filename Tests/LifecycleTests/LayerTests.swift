@@ -58,6 +58,19 @@ struct LayerTests {
         #expect(report.events(ofType: "transaction").count == 3, "log: \(EndToEnd.log(report))")
     }
 
+    @Test("LD_LIBRARY_PATH naming the image's own libraries (as Lambda sets it) does not displace the bundled glibc")
+    func ldLibraryPath() throws {
+        let root = try LayerRoot()
+        defer { root.remove() }
+        // An image's /lib64 whose libc and libm this loader cannot use (here: not even ELF).
+        try FileManager.default.createDirectory(atPath: root.path + "/lib64", withIntermediateDirectories: true)
+        for library in ["libc.so.6", "libm.so.6"] {
+            try "not the bundled glibc".write(toFile: root.path + "/lib64/" + library, atomically: true, encoding: .utf8)
+        }
+        let output = try root.runWrapper(arguments: ["--version"], environment: ["LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64"])
+        #expect(output.hasPrefix("\(Self.name) \(ExtensionProcess.version) "), "\(output)")
+    }
+
     @Test("--version prints the version of the User-Agent and the build info")
     func version() throws {
         let root = try LayerRoot()
@@ -129,8 +142,8 @@ struct LayerRoot {
     }
 
     /// Runs the wrapper directly (not under lambda-sim); its stdout and stderr.
-    func runWrapper(arguments: [String]) throws -> String {
-        try Self.run([wrapperPath] + arguments)
+    func runWrapper(arguments: [String], environment: [String: String] = [:]) throws -> String {
+        try Self.run([wrapperPath] + arguments, environment: environment)
     }
 
     /// Removes the root, after checking that nothing is still mounted in it (the mounts live in
@@ -145,8 +158,11 @@ struct LayerRoot {
     }
 
     @discardableResult
-    static func run(_ command: [String]) throws -> String {
+    static func run(_ command: [String], environment: [String: String] = [:]) throws -> String {
         let process = Process()
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
         let pipe = Pipe()
