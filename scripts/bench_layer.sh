@@ -20,9 +20,10 @@ zip=$(ls -t "$root"/dist/$name-*-linux-x86_64.zip | head -1)
 work=$(mktemp -d /tmp/layer-bench.XXXXXX)
 trap 'grep -q "$work" /proc/self/mountinfo || rm -rf "$work"' EXIT
 
-(cd "$root" && "$swift" build -c release --product $name >/dev/null)
+# `make release`'s binary is measured when it is there (it is not built here).
 release=$(cd "$root" && "$swift" build -c release --show-bin-path)/$name
-unpackaged=$(cd "$root/.build-layer/src" && "$swift" build -c release --scratch-path "$root/.build-layer/swift" --show-bin-path)/$name
+unpackaged=$(cd "$root/.build-layer/src" && "$swift" build -c release --static-swift-stdlib --scratch-path "$root/.build-layer/swift" \
+    -Xlinker --no-export-dynamic -Xswiftc -Xclang-linker -Xswiftc -static-libgcc --show-bin-path)/$name
 
 mkdir -p "$work/root/opt" "$work/root/tmp" "$work/root/dev" "$work/root/proc"
 chmod 1777 "$work/root/tmp"
@@ -34,13 +35,29 @@ exec $(command -v unshare) --mount --propagation private /bin/sh -c '
   exec $(command -v chroot) "\$0" /opt/extensions/$name "\$@"' '$work/root' "\$@"
 EOF
 chmod 755 "$work/chrooted"
+# The same wrapper steps (unshare, mount /proc and /dev) without the chroot, around the
+# unpackaged binary: what the wrapper itself costs, so that layer-chrooted minus this is the
+# layer's own cost (its loader, its glibc, the chroot).
+cat >"$work/wrapped" <<EOF
+#!/bin/sh
+exec $(command -v unshare) --mount --propagation private /bin/sh -c '
+  $(command -v mount) -t proc proc "\$0/proc" && $(command -v mount) --rbind /dev "\$0/dev" &&
+  exec "\$1"' '$work/root' '$unpackaged'
+EOF
+chmod 755 "$work/wrapped"
 
-measure() { # label executable
-    local label=$1 executable=$2
-    for i in $(seq "$runs"); do
-        "$sim" --extension "$executable" --scenario "$scenario" --json "$work/$label-$i.json" >/dev/null
+labels=(unpackaged unpackaged-wrapped layer-chrooted)
+declare -A executables=([unpackaged]=$unpackaged [layer-chrooted]=$work/chrooted [unpackaged-wrapped]=$work/wrapped [release]=$release)
+[[ -x $release ]] && labels=(release "${labels[@]}")
+# Interleaved, so that load from elsewhere on the machine affects every variant alike.
+for i in $(seq "$runs"); do
+    for label in "${labels[@]}"; do
+        "$sim" --extension "${executables[$label]}" --scenario "$scenario" --json "$work/$label-$i.json" >/dev/null
     done
-    python3 - "$label" "$work" "$runs" <<'PY'
+done
+
+summarise() { # label
+    python3 - "$1" "$work" "$runs" <<'PY'
 import json, statistics, sys
 label, work, runs = sys.argv[1], sys.argv[2], int(sys.argv[3])
 reports = [json.load(open(f"{work}/{label}-{i}.json")) for i in range(1, runs + 1)]
@@ -54,9 +71,33 @@ print(f"| {label} | {reg[0]:.1f} ({reg[1]:.1f}–{reg[2]:.1f}) | {nxt[0]:.1f} ({
 PY
 }
 
-echo "zip: $(basename "$zip") $(stat -c %s "$zip") bytes; unpacked: $(du -sb "$work/root/opt" | cut -f1) bytes"
-echo "| build | start→register ms median (min–max) | register→first /next ms | start→first /next ms | peak RSS MB |"
+echo "zip: $(basename "$zip") $(stat -c %s "$zip") bytes; unpacked: $(du -sb "$work/root/opt" | cut -f1) bytes ($(cd "$work/root/opt" && find . -type f | wc -l) files)"
+echo "| build | start→register ms, median (min–max) | register→first /next ms, median (min–max) | start→first /next ms, median | peak RSS MB, median |"
 echo "|---|---|---|---|---|"
-measure release "$release"
-measure unpackaged "$unpackaged"
-measure layer-chrooted "$work/chrooted"
+for label in "${labels[@]}"; do summarise "$label"; done
+
+# Process start alone, without the wrappers: `--version` (exec, the loader, relocations, the Swift
+# runtime's start, exit) N times, the host-linked binary vs the layer's through its own loader,
+# both started the same way (fork, chroot: to / for the host-linked one) from one process in one
+# mount namespace (/proc mounted in the root once).
+starts=${STARTS:-300}
+unshare --mount --propagation private /bin/sh -c '
+  mount -t proc proc "$1/proc" && exec python3 - "$1" "$2" "$3"' sh "$work/root" "$unpackaged" "$starts" <<'PY'
+import os, statistics, subprocess, sys, time
+root, unpackaged, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def run(argv, chroot=None):
+    start = time.perf_counter()
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True,
+                   preexec_fn=(lambda: (os.chroot(chroot), os.chdir("/"))) if chroot else None)
+    return (time.perf_counter() - start) * 1000
+variants = {"unpackaged (host loader and glibc)": lambda: run([unpackaged, "--version"], chroot="/"),
+            "layer (its loader and glibc, chrooted)": lambda: run(["/opt/extensions/elastic-apm-lambda-extension", "--version"], chroot=root)}
+samples = {name: [] for name in variants}
+for _ in range(count):
+    for name, variant in variants.items():
+        samples[name].append(variant())
+print(f"\n| `--version` start to exit, {count} runs | median ms | p10 ms | p90 ms |\n|---|---|---|---|")
+for name, values in samples.items():
+    q = statistics.quantiles(values, n=10)
+    print(f"| {name} | {statistics.median(values):.2f} | {q[0]:.2f} | {q[-1]:.2f} |")
+PY
