@@ -33,7 +33,7 @@ want="$(dpkg-query -W -f='${Version}' libcurl4-openssl-dev 2>/dev/null || true) 
 
 if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
     # Debian's source package of the installed curl: needs a deb-src entry for the configured mirror.
-    if ! grep -Eqs '^(Types: .*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/*; then
+    if ! grep -Eqs '^(Types: .*deb-src|deb-src )' /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; then
         echo "adding a deb-src entry for the configured Debian mirror" >&2
         sed -e 's/^Types: deb$/Types: deb-src/' /etc/apt/sources.list.d/debian.sources \
             > /etc/apt/sources.list.d/elastic-apm-layer-src.sources
