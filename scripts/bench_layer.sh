@@ -101,3 +101,22 @@ for name, values in samples.items():
     q = statistics.quantiles(values, n=10)
     print(f"| {name} | {statistics.median(values):.2f} | {q[0]:.2f} | {q[-1]:.2f} |")
 PY
+
+# Instructions from exec to exit of `--version`, loader included (callgrind counts them; the same
+# figure on every run, whatever the load). The layer's binary runs through its own loader from
+# /opt, bind-mounted over the host's /opt in a private mount namespace; valgrind needs stripped
+# binaries (it gives up on the unstripped one's debug info).
+if command -v valgrind >/dev/null; then
+    strip -o "$work/unpackaged.stripped" "$unpackaged"
+    [[ -x $release ]] && strip -o "$work/release.stripped" "$release"
+    echo
+    echo "| \`--version\` under callgrind | instructions |"
+    echo "|---|---|"
+    count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 | sed -n 's/.*Collected : //p'; }
+    [[ -x $release ]] && echo "| release (make release) | $(count "$work/release.stripped" --version) |"
+    echo "| unpackaged | $(count "$work/unpackaged.stripped" --version) |"
+    layer_count=$(unshare --mount --propagation private /bin/sh -c \
+        'mount --bind "$1" /opt && valgrind --tool=callgrind --callgrind-out-file=/dev/null /opt/extensions/'$name' --version 2>&1' \
+        sh "$work/root/opt" | sed -n 's/.*Collected : //p')
+    echo "| layer (its loader and glibc) | $layer_count |"
+fi
