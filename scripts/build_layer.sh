@@ -123,7 +123,10 @@ for checkout in swift-nio swift-log swift-atomics swift-collections swift-system
             break
         fi
     done
+    # Apache 2.0 asks for the NOTICE file to travel with the work.
+    [[ -f $cache/swift/checkouts/$checkout/NOTICE.txt ]] && cp "$cache/swift/checkouts/$checkout/NOTICE.txt" "$licenses/$checkout-NOTICE.txt"
 done
+source_of() { dpkg-query -W -f='${source:Package} ${source:Version}' "$1" 2>/dev/null || echo "$1"; }
 cat >"$licenses/README.txt" <<EOF
 elastic-apm-lambda-extension $version (commit $commit, built $build_date)
 
@@ -135,6 +138,9 @@ Linked statically into extensions/$name:
 Shared libraries in $layer_dir/lib: $(cd "$stage/$layer_dir/lib" && ls | tr '\n' ' ')
   from Debian 12's glibc (glibc.txt); libgcc_s.so.1, which glibc loads for pthread_exit (libstdc++-libgcc.txt).
 $layer_dir/ca-bundle.crt: Debian's ca-certificates (ca-certificates.txt).
+
+Sources (Debian 12 source packages, e.g. \`apt-get source glibc=<version>\`): $(source_of libc6), $(source_of libgcc-s1),
+$(source_of libssl-dev), $(source_of zlib1g-dev), curl $(cd "$cache/curl/src" && dpkg-parsechangelog -S Version), $(source_of ca-certificates).
 EOF
 find "$stage" -type f -name '*.txt' -exec chmod 644 {} + ; chmod 644 "$stage/$layer_dir/ca-bundle.crt"
 
