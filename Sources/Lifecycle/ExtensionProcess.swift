@@ -179,7 +179,7 @@ public enum ExtensionProcess {
         }
         return TLSConfiguration(
             verifyPeer: configuration.verifyServerCertificate,
-            extraCAPEM: pem.contains("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem),
+            extraCAPEM: pem.containsText("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem),
             caBundlePath: bundle?.path)
     }
 
@@ -208,7 +208,7 @@ public enum ExtensionProcess {
 
     private static func warnIfAgentBypassesExtension(_ configuration: Configuration, receiverPort: Int, logger: Logger) {
         guard let agentURL = configuration.agentServerURL?.lowercased() else { return }
-        let pointsHere = ["localhost:\(receiverPort)", "127.0.0.1:\(receiverPort)"].contains { agentURL.contains($0) }
+        let pointsHere = ["localhost:\(receiverPort)", "127.0.0.1:\(receiverPort)"].contains { agentURL.containsText($0) }
         if !pointsHere {
             logger.warning(
                 "ELASTIC_APM_SERVER_URL does not point at the extension: the agent will bypass it and slow every invocation. Set ELASTIC_APM_SERVER_URL=http://localhost:\(receiverPort) and keep the APM Server URL in ELASTIC_APM_LAMBDA_APM_SERVER",
