@@ -44,8 +44,9 @@ layer:
 	scripts/build_layer.sh
 
 # The layer's proof: the zip unpacked into an empty root, the extension chrooted there under
-# lambda-sim (needs root). Not part of `make test` (the layer's release build and the curl build
-# take ~15 minutes from a fresh clone); CI runs it after `make test` (.ci/run).
+# lambda-sim (needs root). Not part of `make test`, which must not need the layer (the curl
+# source build and a second release build: ~4 minutes from a fresh clone); CI runs it after
+# `make test` (.ci/run).
 test-layer: layer build
 	$(SWIFT) test --filter LayerTests
 
