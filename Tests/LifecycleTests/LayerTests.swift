@@ -58,6 +58,25 @@ struct LayerTests {
         #expect(report.events(ofType: "transaction").count == 3, "log: \(EndToEnd.log(report))")
     }
 
+    @Test("SSL_CERT_FILE names the trust roots; without a CA that knows the server, nothing is sent")
+    func sslCertFile() async throws {
+        let root = try LayerRoot()
+        defer { root.remove() }
+        let certificates = try root.makeCertificates()
+        var scenario = Scenario(invocations: [InvocationPlan(repeat: 2)])
+        scenario.sinkTLS = SinkTLS(certificatePath: certificates.certificate, privateKeyPath: certificates.key)
+        let trusted = try await LambdaSimulator.run(SimulationOptions(
+            extensionPath: root.wrapperPath, scenario: scenario,
+            environment: ["SSL_CERT_FILE": certificates.caInsideRoot, "ELASTIC_APM_LOG_LEVEL": "debug"]))
+        #expect(trusted.problems.isEmpty, "\(trusted.problems); log: \(EndToEnd.log(trusted))")
+        #expect(trusted.events(ofType: "transaction").count == 2, "log: \(EndToEnd.log(trusted))")
+        #expect(EndToEnd.logLines(trusted, containing: "CA bundle").contains { $0.contains(certificates.caInsideRoot) && $0.contains("environment") })
+        // The layer's public-CA bundle does not know the test CA: verification is on and fails.
+        let untrusted = try await LambdaSimulator.run(SimulationOptions(extensionPath: root.wrapperPath, scenario: scenario))
+        #expect(untrusted.registered)
+        #expect(untrusted.events(ofType: "transaction").isEmpty)
+    }
+
     @Test("LD_LIBRARY_PATH naming the image's own libraries (as Lambda sets it) does not displace the bundled glibc")
     func ldLibraryPath() throws {
         let root = try LayerRoot()
