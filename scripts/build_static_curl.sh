@@ -42,6 +42,8 @@ if [[ ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
     rm -rf "$cache/src" "$cache/download" "$prefix"
     mkdir -p "$cache/download"
     (cd "$cache/download" && apt-get source --download-only -qq curl >/dev/null 2>&1)
+    # dpkg-source warns that it cannot check the uploader's signature (no debian-keyring): apt has
+    # already checked every file's hash against the mirror's signed Release file.
     dpkg-source -x "$cache"/download/curl_*.dsc "$cache/src" >/dev/null
     echo "configuring curl $(cd "$cache/src" && dpkg-parsechangelog -S Version)" >&2
     (cd "$cache/src" && ./configure "${configure_flags[@]}" >"$cache/configure.log" 2>&1) \
