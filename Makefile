@@ -38,16 +38,17 @@ check-no-foundation: release
 	else echo "ok: $$bin links no libFoundation*.so"; fi
 
 # The self-contained Lambda layer: dist/$(EXTENSION)-<version>-linux-x86_64.zip (scripts/build_layer.sh;
-# static libcurl/OpenSSL/zlib built from Debian's source package, glibc and its loader bundled;
-# cached under .build-layer/; installs its own build dependencies).
+# a minimal static libcurl built from Debian's source package, static OpenSSL/zlib/Swift runtime,
+# glibc and its loader bundled; cached under .build-layer/; installs its own build dependencies).
 layer:
-	scripts/build_layer.sh
+	SWIFT=$(SWIFT) scripts/build_layer.sh
 
 # The layer's proof: the zip unpacked into an empty root, the extension chrooted there under
 # lambda-sim (needs root). Not part of `make test`, which must not need the layer (the curl
 # source build and a second release build: ~4 minutes from a fresh clone); CI runs it after
 # `make test` (.ci/run).
 test-layer: layer build
+	@test "$$(id -u)" = 0 || { echo "test-layer needs root (unshare, mount, chroot): LayerTests would be skipped"; exit 1; }
 	$(SWIFT) test --filter LayerTests
 
 demo: build
