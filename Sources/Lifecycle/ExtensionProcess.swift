@@ -33,7 +33,7 @@ public enum ExtensionProcess {
 
         let tls: TLSConfiguration
         do {
-            tls = try tlsConfiguration(configuration)
+            tls = try tlsConfiguration(configuration, environment: environment, logger: logger)
         } catch {
             logger.error("invalid TLS configuration", metadata: ["reason": "\(error)"])
             return await reportInitError(
@@ -189,7 +189,9 @@ public enum ExtensionProcess {
         return 1
     }
 
-    private static func tlsConfiguration(_ configuration: Configuration) throws(ConfigurationError) -> TLSConfiguration {
+    private static func tlsConfiguration(
+        _ configuration: Configuration, environment: [String: String], logger: Logger
+    ) throws(ConfigurationError) -> TLSConfiguration {
         var pem = configuration.serverCAPEM ?? ""
         if let path = configuration.serverCAFile {
             guard let contents = readFile(path) else {
@@ -197,9 +199,17 @@ public enum ExtensionProcess {
             }
             pem += "\n" + contents
         }
+        // The system roots wherever this image keeps them (Amazon Linux: /etc/pki/tls/...), else the layer's own.
+        let bundle = CABundle.locate(environment: environment)
+        if let bundle {
+            logger.debug("CA bundle", metadata: ["path": "\(bundle.path)", "source": "\(bundle.source.rawValue)"])
+        } else if configuration.verifyServerCertificate {
+            logger.warning("no CA bundle found: set SSL_CERT_FILE", metadata: ["searched": "\(CABundle.systemPaths)"])
+        }
         return TLSConfiguration(
             verifyPeer: configuration.verifyServerCertificate,
-            extraCAPEM: pem.contains("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem))
+            extraCAPEM: pem.containsText("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem),
+            caBundlePath: bundle?.path)
     }
 
     private static func readFile(_ path: String) -> String? {
@@ -227,7 +237,7 @@ public enum ExtensionProcess {
 
     private static func warnIfAgentBypassesExtension(_ configuration: Configuration, receiverPort: Int, logger: Logger) {
         guard let agentURL = configuration.agentServerURL?.lowercased() else { return }
-        let pointsHere = ["localhost:\(receiverPort)", "127.0.0.1:\(receiverPort)"].contains { agentURL.contains($0) }
+        let pointsHere = ["localhost:\(receiverPort)", "127.0.0.1:\(receiverPort)"].contains { agentURL.containsText($0) }
         if !pointsHere {
             logger.warning(
                 "ELASTIC_APM_SERVER_URL does not point at the extension: the agent will bypass it and slow every invocation. Set ELASTIC_APM_SERVER_URL=http://localhost:\(receiverPort) and keep the APM Server URL in ELASTIC_APM_LAMBDA_APM_SERVER",

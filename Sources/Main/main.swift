@@ -24,7 +24,8 @@ func readEnvironment() -> [String: String] {
 let environment = readEnvironment()
 let arguments = CommandLine.arguments
 if arguments.count > 1, arguments[1] == "--version" {
-    print("elastic-apm-lambda-extension \(ExtensionProcess.version)")
+    // The version is the one in the User-Agent (`ExtensionProcess.userAgent`).
+    print("elastic-apm-lambda-extension \(ExtensionProcess.version) (commit \(BuildInfo.commit), built \(BuildInfo.date), \(BuildInfo.kind))")
     exit(0)
 }
 // Lambda registers an extension under its file name.

@@ -222,7 +222,7 @@ extension String {
     var replacingLiteralNewlines: String {
         var result = ""
         var rest = Substring(self)
-        while let range = rest.firstRange(of: "\\n") {
+        while let range = rest.rangeOfText("\\n") {
             result += rest[..<range.lowerBound]
             result += "\n"
             rest = rest[range.upperBound...]
