@@ -15,6 +15,8 @@ let package = Package(
         .executable(name: "elastic-apm-lambda-extension", targets: ["Main"]),
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
         .library(name: "Transport", targets: ["Transport"]),
+        // For the benchmarks package (`Benchmarks/`), which drives `BatchBuilder` directly.
+        .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),
     ],
     dependencies: [
