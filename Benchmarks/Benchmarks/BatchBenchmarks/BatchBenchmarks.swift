@@ -11,8 +11,8 @@ let benchmarks: @Sendable () -> Void = {
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
         warmupIterations: 2,
-        maxDuration: .seconds(4),
-        maxIterations: 500
+        maxDuration: .seconds(1),
+        maxIterations: 100
     )
     let eventsPerBatch = 45
     let batches = 100

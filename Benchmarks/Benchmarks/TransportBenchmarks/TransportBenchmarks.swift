@@ -27,8 +27,8 @@ func gzipBenchmarks() {
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .throughput, .mallocCountTotal],
         warmupIterations: 2,
-        maxDuration: .seconds(3),
-        maxIterations: 200
+        maxDuration: .seconds(1),
+        maxIterations: 100
     )
     for size in gzipSizes {
         let input = APMFixtures.ndjson(bytes: size.bytes)
@@ -149,8 +149,8 @@ func httpBenchmarks() {
     let configuration = Benchmark.Configuration(
         metrics: [.wallClock, .throughput],
         warmupIterations: 20,
-        maxDuration: .seconds(4),
-        maxIterations: 5000
+        maxDuration: .seconds(2),
+        maxIterations: 3000
     )
     for tls in [false, true] {
         for newConnection in [false, true] {
