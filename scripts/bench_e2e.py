@@ -16,7 +16,7 @@ import sys
 import tempfile
 import time
 
-SCENARIO = os.path.join(os.path.dirname(__file__), "..", "Benchmarks", "scenarios", "e2e.json")
+SCENARIO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Benchmarks", "scenarios", "e2e.json"))
 
 
 def percentile(samples, fraction):
@@ -72,8 +72,9 @@ def main():
                            "--json", report_path, "--env", f"ELASTIC_APM_SEND_STRATEGY={strategy}",
                            "--env", "ELASTIC_APM_LOG_LEVEL=warning"]
                 if run == 0:
-                    results["commands"].append(" ".join(
-                        os.path.relpath(c) if os.path.isabs(c) else c for c in command).replace(report_path, "REPORT.json"))
+                    shown = [("REPORT.json" if c == report_path else os.path.relpath(c) if os.path.isabs(c) else c)
+                             for c in command]
+                    results["commands"].append(" ".join(shown))
                 started = time.monotonic()
                 completed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
                 with open(report_path) as file:
