@@ -54,10 +54,12 @@ bench:
 	rm -rf $(BENCH_RESULTS) && mkdir -p $(BENCH_RESULTS)
 	@echo "$(BENCH_PACKAGE) --format jmh --path Benchmarks/results/run-N --no-progress   # N = 1..$(BENCH_RUNS)" > $(BENCH_RESULTS)/commands.txt
 	@echo "python3 scripts/bench_e2e.py --extension .build/release/$(EXTENSION) --lambda-sim .build/release/lambda-sim --runs $(BENCH_RUNS)" >> $(BENCH_RESULTS)/commands.txt
+	@echo "scripts/bench_profile.sh Benchmarks/results/profile" >> $(BENCH_RESULTS)/commands.txt
 	for run in $$(seq 1 $(BENCH_RUNS)); do \
 		$(BENCH_PACKAGE) --format jmh --path $(BENCH_RESULTS)/run-$$run --no-progress || exit 1; done
 	python3 scripts/bench_e2e.py --extension $$($(SWIFT) build -c release --show-bin-path)/$(EXTENSION) \
 		--lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim --runs $(BENCH_RUNS) --out $(BENCH_RESULTS)/e2e.json
+	scripts/bench_profile.sh $(BENCH_RESULTS)/profile > $(BENCH_RESULTS)/profile.txt
 	python3 scripts/bench_report.py --results $(BENCH_RESULTS) --started "$$(cat /tmp/eapm-bench-started)" \
 		--load "$$(cat /tmp/eapm-bench-load)" > BENCHMARKS.md.tmp && mv BENCHMARKS.md.tmp BENCHMARKS.md
 	@echo "wrote BENCHMARKS.md"

@@ -216,6 +216,13 @@ def main():
     e2e_table(e2e, lines)
     lines += ["End-to-end commands (one run each; REPORT.json is a temporary file):", "", "```"] + e2e["commands"] + ["```", ""]
     aims_table(ratios, e2e, lines)
+    profile = os.path.join(args.results, "profile.txt")
+    if os.path.exists(profile):
+        with open(profile) as file:
+            lines += ["## Profiles (`scripts/bench_profile.sh`, same run)", "",
+                      "perf here has no hardware counters (`perf stat -e instructions true`: not supported), so it samples",
+                      "`cpu-clock`; valgrind 3.19 cannot run the extension (it cannot read the binary's DWARF 5, and",
+                      "crashes on the stripped binary), so callgrind was not used.", "", "```", file.read().rstrip(), "```", ""]
     analysis = os.path.join(os.path.dirname(os.path.abspath(args.results)), "ANALYSIS.md")
     if os.path.exists(analysis):
         with open(analysis) as file:
