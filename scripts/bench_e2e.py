@@ -37,7 +37,25 @@ def figures(report):
         for r in report["sinkRequests"] if r["atMs"] <= end)
     all_events = sum(
         sum(1 for line in r["events"] if not line.startswith('{"metadata"')) for r in report["sinkRequests"])
+    # Where the added latency goes: the agent's flush to the first intake request the sink saw for
+    # that invocation (batch sealed, gzip finished, request sent), then from there to `/event/next`.
+    to_sink, sink_to_next = [], []
+    first_intake = {}
+    for r in report["sinkRequests"]:
+        if r.get("invocation") is not None and r["path"].startswith("/intake"):
+            first_intake.setdefault(r["invocation"], r["atMs"])
+    for i in invocations:
+        flushed = i.get("flushedAtMs") or i.get("runtimeDoneAtMs")
+        at = first_intake.get(i["index"])
+        if flushed is not None and at is not None and i.get("nextCalledAtMs") is not None and flushed <= at <= i["nextCalledAtMs"]:
+            to_sink.append(at - flushed)
+            sink_to_next.append(i["nextCalledAtMs"] - at)
     return {
+        "flushToSinkP50Ms": percentile(to_sink, 0.50) if to_sink else None,
+        "flushToSinkP99Ms": percentile(to_sink, 0.99) if to_sink else None,
+        "sinkToNextP50Ms": percentile(sink_to_next, 0.50) if sink_to_next else None,
+        "sinkToNextP99Ms": percentile(sink_to_next, 0.99) if sink_to_next else None,
+        "splitSamples": len(to_sink),
         "invocations": len(invocations),
         "initStartToRegisterMs": report.get("initStartToRegisterMs"),
         "registerToFirstNextMs": report.get("registerToFirstNextMs"),
@@ -88,8 +106,8 @@ def main():
                       f"{run_figures['eventsPerSecond']:.0f} events/s, exit {completed.returncode}", flush=True)
                 if completed.returncode != 0 or run_figures["problems"]:
                     print(f"  problems: {run_figures['problems']} {completed.stderr[-500:]}", file=sys.stderr)
-            keys = [k for k in runs[0] if isinstance(runs[0][k], (int, float)) and runs[0][k] is not None]
-            medians = {k: statistics.median(r[k] for r in runs if r.get(k) is not None) for k in keys}
+            keys = [k for k in runs[0] if any(isinstance(r.get(k), (int, float)) for r in runs)]
+            medians = {k: statistics.median(r[k] for r in runs if isinstance(r.get(k), (int, float))) for k in keys}
             results["strategies"][strategy] = {"runs": runs, "median": medians}
     os.makedirs(os.path.dirname(os.path.abspath(args.out)), exist_ok=True)
     with open(args.out, "w") as file:

@@ -151,6 +151,12 @@ def e2e_table(e2e, lines):
             f"| {strategy} | {len(data['runs'])} | {fmt(m['initStartToRegisterMs'], 2)} ms | {fmt(m['registerToFirstNextMs'], 2)} ms | "
             f"{fmt(m['peakRSSKB'] / 1024, 1)} MiB | {fmt(m['addedLatencyP50Ms'], 3)} ms | {fmt(m['addedLatencyP99Ms'], 3)} ms | "
             f"{fmt(m['addedLatencyMaxMs'], 2)} ms | {fmt(m['eventsPerSecond'], 0)} |")
+    sync = e2e["strategies"].get("syncflush", {}).get("median", {})
+    if sync.get("flushToSinkP50Ms") is not None:
+        lines += ["", "Where the `syncflush` added latency goes (medians of the runs' p50 / p99): the agent's flush to the sink",
+                  f"receiving that invocation's first intake request {fmt(sync['flushToSinkP50Ms'], 3)} / {fmt(sync['flushToSinkP99Ms'], 3)} ms;",
+                  f"from there to `/event/next` (the sink answers, the extension reads the 202 and calls next) "
+                  f"{fmt(sync['sinkToNextP50Ms'], 3)} / {fmt(sync['sinkToNextP99Ms'], 3)} ms."]
     problems = [p for data in e2e["strategies"].values() for r in data["runs"] for p in r["problems"]]
     bad_exits = [r["exitStatus"] for data in e2e["strategies"].values() for r in data["runs"] if r["exitStatus"] != 0]
     lines.append("")
