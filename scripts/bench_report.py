@@ -93,7 +93,7 @@ def gzip_table(runs, lines):
         per = speeds["stream_per_event"]
         pct = lambda v: None if v is None or not raw else 100 * v / raw
         ratios.append((f"{number} {unit}", pct(one), pct(per)))
-        lines.append(f"| {number} {unit} | {fmt(raw)} | {fmt(one)} | {fmt(pct(one), 0)} % | {fmt(per)} | {fmt(pct(per), 0)} % | {count} |")
+        lines.append(f"| {number} {unit} | {fmt(raw)} | {fmt(one)} | {fmt(pct(one), 1)} % | {fmt(per)} | {fmt(pct(per), 1)} % | {count} |")
     lines.append("")
     return ratios
 
@@ -116,7 +116,7 @@ def http_table(runs, lines):
             handshake, _ = median_of(runs, name, "tls handshake us")
             first, _ = median_of(runs, name, "first byte us")
             lines.append(f"| {tls.upper() if tls == 'tls' else tls} | {label} | {fmt(rps, 0)} | {fmt(p50 and p50 / 1000, 3)} ms | "
-                         f"{fmt(p99 and p99 / 1000, 3)} ms | {fmt(handshake and handshake / 1000, 3) if tls == 'tls' else '-'} ms | "
+                         f"{fmt(p99 and p99 / 1000, 3)} ms | {fmt(handshake / 1000, 3) + ' ms' if tls == 'tls' and handshake is not None else '-'} | "
                          f"{fmt(first and first / 1000, 3)} ms | {count} |")
     lines.append("")
 
@@ -171,8 +171,8 @@ def aims_table(ratios, e2e, lines):
         for label, value in [("one write", one), ("per event", per)]:
             if value is None:
                 continue
-            verdict = "yes" if value >= 90 else f"no, {90 - value:.0f} points short"
-            lines.append(f"| gzip {size} ({label}) vs raw zlib | >= 90 % | {value:.0f} % | {verdict} |")
+            verdict = "yes" if value >= 90 else f"no, {90 - value:.1f} points short"
+            lines.append(f"| gzip {size} ({label}) vs raw zlib | >= 90 % | {value:.1f} % | {verdict} |")
     for strategy, data in e2e["strategies"].items():
         m = data["median"]
         p99 = m["addedLatencyP99Ms"]
