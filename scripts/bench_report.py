@@ -187,6 +187,18 @@ def aims_table(ratios, e2e, lines):
     lines.append("")
 
 
+def busy_note(start, end):
+    try:
+        loads = [float(start.split()[0]), float(end.split()[0])]
+    except (AttributeError, ValueError, IndexError):
+        return []
+    if max(loads) <= 1.5:
+        return ["The machine was otherwise idle during the run.", ""]
+    return ["**The machine was busy during this run** (1-minute load up to "
+            f"{max(loads):.1f} on 2 cores: other builds were running), so wall-clock figures, tails above all,",
+            "are noisier and slower than on an idle machine. Allocation counts and the profiles' shares are not affected.", ""]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--results", default="Benchmarks/results")
@@ -215,6 +227,7 @@ def main():
              f"- toolchain: {info['swift']}",
              f"- load average (1, 5, 15 min) at start: {args.load or 'n/a'}; at end: {load_end}"
              " (2 cores: a 1-minute load above ~1 means something else was running)", "",
+             ] + busy_note(args.load, load_end) + [
              "Commands (from the repository root):", "", "```"] + commands + ["```", ""]
     ratios = gzip_table(runs, lines)
     http_table(runs, lines)
