@@ -142,7 +142,10 @@ def e2e_table(e2e, lines):
               "separate `flushed=true` request (gzip), Telemetry API on; log level warning. Medians of the runs' figures",
               "(each run's p50/p99 is over its 500 invocations). Added latency: the agent's `flushed=true` (or",
               "runtimeDone) to the extension's next `/event/next`. Throughput: non-metadata events the sink received",
-              "during the invocation phase / that phase's wall time (first INVOKE to last `/event/next`).", "",
+              "during the invocation phase / that phase's wall time (first INVOKE to last `/event/next`). The",
+              "simulated function sets that pace (500 invocations of 1-5 ms each, one after the other), so events/s is",
+              "what this workload delivered end to end, not the most the extension could take; the batch table above",
+              "is the ceiling of the add-and-compress step on one core.", "",
               "| strategy | runs | init: start -> register | register -> first `/event/next` | peak RSS | added latency p50 | p99 | max | events/s |",
               "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for strategy, data in e2e["strategies"].items():
