@@ -16,6 +16,7 @@ let package = Package(
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
         .executable(name: "apm-upload", targets: ["APMUpload"]),
         .library(name: "Transport", targets: ["Transport"]),
+        // Lifecycle and JSON for the Benchmarks/ and Fuzz/ packages.
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "JSON", targets: ["JSON"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),

@@ -8,12 +8,13 @@ usage: scripts/soak.py SIM EXTENSION [REPORT_JSON]
 """
 import json
 import os
-import re
 import subprocess
 import sys
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "scripts"))
+from put_section import put_section  # noqa: E402
 
 
 def main():
@@ -46,8 +47,7 @@ def main():
 
     rows = "\n".join(
         f"| {s['invocations']} | {s['residentKB']} | {s['peakResidentKB']} | {s['openFileDescriptors']} |" for s in samples)
-    section = f"""<!-- soak -->
-## Soak
+    section = f"""## Soak
 
 `make soak` ({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, load average
 {os.getloadavg()[0]:.1f} at the start): `{' '.join(os.path.relpath(c, ROOT) if c.startswith(ROOT) else c for c in command)}`,
@@ -60,15 +60,8 @@ gzip-compressed agent data, two log lines and the platform's telemetry.
 
 Resident set from invocation {first['invocations']} to {last['invocations']}: {growth:+.1f} % (aim: under 10 %);
 descriptors: {fd_delta:+d} (aim: 0); transactions delivered: {transactions} of {invocations};
-verdict: {'pass' if not problems else 'FAIL: ' + '; '.join(problems)}.
-<!-- /soak -->"""
-    path = os.path.join(ROOT, "BENCHMARKS.md")
-    text = open(path, encoding="utf-8").read() if os.path.exists(path) else "# Benchmarks\n"
-    if "<!-- soak -->" in text:
-        text = re.sub(r"<!-- soak -->.*?<!-- /soak -->", lambda _: section, text, flags=re.S)
-    else:
-        text = text.rstrip() + "\n\n" + section + "\n"
-    open(path, "w", encoding="utf-8").write(text)
+verdict: {'pass' if not problems else 'FAIL: ' + '; '.join(problems)}."""
+    put_section(os.path.join(ROOT, "BENCHMARKS.md"), "soak", section)
     print(section)
     if problems:
         print("\n".join(problems), file=sys.stderr)

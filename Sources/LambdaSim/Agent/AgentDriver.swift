@@ -83,6 +83,9 @@ struct AgentDriver: Sendable {
         return record
     }
 
+    // Swift 6.3.1 crashes (signal 11, LLVM CoroSplit: emitSetAndGetSwiftErrorValueAround) when it
+    // optimises this function in a release build; the simulator's agent does not need it optimised.
+    @_optimize(none)
     private func post(
         path: String, lines: [JSONValue], contentType: String, requestID: String?, compression: AgentCompression
     ) async -> AgentRequest {

@@ -90,12 +90,16 @@ final class TLSTerminator: Sendable {
         defer { close(client) }
         guard let ssl = SSL_new(context.pointer) else { return }
         defer { SSL_free(ssl) }
+        // Without TCP_NODELAY, Nagle's algorithm holds the second small write of a response (NIO
+        // writes head and body apart) until the peer's delayed ACK: 40 ms stalls on loopback.
+        setNoDelay(client)
         SSL_set_fd(ssl, client)
         // A failed handshake (the client does not trust the certificate) just ends the connection.
         guard SSL_accept(ssl) == 1 else { return }
         let backend = connectBackend(port: backendPort)
         guard backend >= 0 else { return }
         defer { close(backend) }
+        setNoDelay(backend)
 
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         var descriptors = [pollfd(fd: client, events: Int16(POLLIN), revents: 0), pollfd(fd: backend, events: Int16(POLLIN), revents: 0)]
@@ -149,6 +153,11 @@ final class TLSTerminator: Sendable {
             return -1
         }
         return backend
+    }
+
+    private static func setNoDelay(_ descriptor: Int32) {
+        var on: Int32 = 1
+        _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
     private static func writeAll(_ descriptor: Int32, _ buffer: [UInt8], _ count: Int) -> Bool {
