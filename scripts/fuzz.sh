@@ -37,6 +37,23 @@ for target in "${targets[@]}"; do
         grep -E "ERROR|SUMMARY|==[0-9]+==" "$log" | head -20 || true
     fi
     runs=$(grep -Eo 'stat::number_of_executed_units: *[0-9]+' "$log" | grep -Eo '[0-9]+$' || echo "?")
-    echo "$target: $result, $runs executions in $(( $(date +%s) - started )) s (log: $log)"
+    line="$target: $result, $runs executions in $(( $(date +%s) - started )) s"
+    echo "$line (log: $log)"
+    mkdir -p "$work/results"
+    if [ -n "${FUZZ_RUNS:-}" ]; then how="FUZZ_RUNS=$FUZZ_RUNS"; else how="FUZZ_SECONDS=$seconds"; fi
+    echo "| \`$target\` | $runs | $(( $(date +%s) - started )) | $result | $(date -u '+%Y-%m-%d %H:%M UTC') | \`$how scripts/fuzz.sh $target\` |" \
+        > "$work/results/$target.row"
 done
+# The latest result of every target, into BENCHMARKS.md.
+{
+    echo "## Fuzzing"
+    echo
+    echo "libFuzzer with AddressSanitizer and LeakSanitizer (the C shim instrumented too), seeds in"
+    echo "\`Fuzz/Corpus/\`; a target fails on any crash, leak, sanitizer report or input slower than 10 s."
+    echo
+    echo "| target | executions | seconds | result | when | command |"
+    echo "|---|---:|---:|---|---|---|"
+    cat "$work"/results/*.row
+} > "$work/section.md"
+scripts/put_section.py fuzz BENCHMARKS.md "$work/section.md"
 exit $status
