@@ -53,6 +53,9 @@ struct ConfigurationTests {
         arguments: [
             ("ELASTIC_APM_LAMBDA_APM_SERVER", "apm.example.com"),
             ("ELASTIC_APM_LAMBDA_APM_SERVER", ""),
+            ("ELASTIC_APM_LAMBDA_APM_SERVER", "https://"),
+            ("ELASTIC_APM_LAMBDA_APM_SERVER", "http:///path"),
+            ("ELASTIC_APM_LAMBDA_APM_SERVER", "ftp://apm.example.com"),
             ("ELASTIC_APM_DATA_RECEIVER_TIMEOUT", "15"),
             ("ELASTIC_APM_DATA_FORWARDER_TIMEOUT", "fast"),
             ("ELASTIC_APM_LAMBDA_AGENT_DATA_BUFFER_SIZE", "lots"),

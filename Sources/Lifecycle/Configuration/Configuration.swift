@@ -60,7 +60,8 @@ public struct Configuration: Sendable {
             throw ConfigurationError(variable: Variable.apmServer, reason: "not set; expected the APM Server URL, e.g. https://apm.example.com:8200")
         }
         let lowered = server.lowercased()
-        guard lowered.hasPrefix("http://") || lowered.hasPrefix("https://"), server.count > "https://".count - 1 else {
+        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
+        guard let scheme, server.count > scheme.count, !server.dropFirst(scheme.count).hasPrefix("/") else {
             throw ConfigurationError(variable: Variable.apmServer, reason: "expected an http:// or https:// URL, got \"\(server)\"")
         }
         while server.hasSuffix("/") { server.removeLast() }
