@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import LambdaSim
 
 /// `lambda-sim`: runs an Elastic APM Lambda extension binary against a simulated Lambda platform,
@@ -78,13 +77,12 @@ struct LambdaSimCommand: AsyncParsableCommand {
     /// built-in default (the same ten successful invocations, without the file's details).
     private func loadScenario() throws -> Scenario {
         if let path = scenario { return try Scenario.load(path: path) }
-        let shipped = "scenarios/happy-path.json"
-        if FileManager.default.fileExists(atPath: shipped) { return try Scenario.load(path: shipped) }
-        return Scenario()
+        return try Scenario.loadDefault(shippedAt: "scenarios/happy-path.json")
     }
 
     private static func time(_ milliseconds: Double) -> String {
-        let text = String(format: "%.1f ms", milliseconds)
+        let tenths = Int((abs(milliseconds) * 10).rounded())
+        let text = "\(milliseconds < 0 ? "-" : "")\(tenths / 10).\(tenths % 10) ms"
         return String(repeating: " ", count: max(0, 11 - text.count)) + text
     }
 }

@@ -64,6 +64,12 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var functionARN: String { "arn:aws:lambda:us-east-1:123456789012:function:\(functionName)" }
 
     /// Reads a scenario file; a malformed one throws a `ScenarioError` that names the file and the field.
+    /// The shipped scenario when the file exists (run from the package), else the built-in
+    /// default: the same ten successful invocations, without the file's details.
+    public static func loadDefault(shippedAt path: String) throws -> Scenario {
+        FileManager.default.fileExists(atPath: path) ? try load(path: path) : Scenario()
+    }
+
     public static func load(path: String) throws -> Scenario {
         let data: Data
         do {
