@@ -35,12 +35,12 @@ test: build
 # The whole suite under the sanitizers, each in its own scratch path (git-ignored) so the normal
 # build stays as it is; the end-to-end tests run the sanitized extension built beside the tests.
 # AddressSanitizer (with LeakSanitizer) covers C and Swift; ThreadSanitizer the same build.
-# TSAN_OPTIONS suppressions: scripts/tsan.supp (third-party code only, each one explained there).
+# Suppressions: scripts/lsan.supp and scripts/tsan.supp (third-party code only, each one explained there).
 SANITIZER_TEST_FLAGS ?= --no-parallel
 test-sanitized: test-asan test-tsan
 
 test-asan:
-	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1 \
+	ASAN_OPTIONS=detect_leaks=1:halt_on_error=1 LSAN_OPTIONS=suppressions=$(CURDIR)/scripts/lsan.supp \
 		$(SWIFT) test $(SANITIZER_TEST_FLAGS) --scratch-path .build-asan --sanitize=address
 
 test-tsan:
