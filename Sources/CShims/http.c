@@ -459,6 +459,13 @@ size_t eapm_http_client_run(eapm_http_client *client, eapm_http_transfer **done,
             completed(client, transfer, message->data.result);
         }
         if (client->done) continue;
+        // A retry `completed` scheduled just now was not in the waiting list when wait_ms was
+        // computed: without this the poll below sleeps up to a second past its due time.
+        now = eapm_monotonic_ms();
+        for (eapm_http_transfer *waiting = client->waiting; waiting; waiting = waiting->next) {
+            long left = waiting->not_before_ms > now ? (long)(waiting->not_before_ms - now) : 0;
+            if (left < wait_ms) wait_ms = left;
+        }
         long curl_wait = -1;
         curl_multi_timeout(client->multi, &curl_wait);
         if (curl_wait >= 0 && curl_wait < wait_ms) wait_ms = curl_wait;

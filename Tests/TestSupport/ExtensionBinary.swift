@@ -9,6 +9,8 @@ public enum ExtensionBinary {
 
     /// `.build/debug/elastic-apm-lambda-extension` under the repository root, built if missing.
     public static func path() throws -> String {
+        // The one built beside the test bundle first, so that sanitized builds test their own.
+        if let built = try? BuiltProduct.path(of: "elastic-apm-lambda-extension") { return built }
         let path = Subprocess.repositoryRoot + "/.build/debug/elastic-apm-lambda-extension"
         if !FileManager.default.isExecutableFile(atPath: path) {
             // `swift test` builds it already; this is for runners that build only the test targets.

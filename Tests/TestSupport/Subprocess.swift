@@ -88,6 +88,10 @@ public enum Subprocess {
         process.arguments = arguments
         var fullEnvironment = environment
         fullEnvironment["PATH"] = fullEnvironment["PATH"] ?? ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        // Sanitized builds (make test-asan / test-tsan): the child reports as the runner was told to.
+        for name in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"] where fullEnvironment[name] == nil {
+            fullEnvironment[name] = ProcessInfo.processInfo.environment[name]
+        }
         process.environment = fullEnvironment
         let input = Pipe()
         let output = Pipe()

@@ -9,6 +9,9 @@ struct AgentDriver: Sendable {
     let clock: SimulationClock
     let stalled: StalledConnections
 
+    /// How many connections the `idle-connections` probe opens.
+    static let idleConnectionCount = 1000
+
     static let transactionContentType = "application/vnd.elastic.apm.transaction+ndjson"
 
     func registerTransaction(_ payloads: AgentPayloads, compression: AgentCompression) async -> AgentRequest {
@@ -58,6 +61,11 @@ struct AgentDriver: Sendable {
             let partial = Array("POST /intake/v2/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 1000\r\n\r\n{\"metadata\":".utf8)
             let opened = stalled.open(port: port, sending: partial)
             return AgentRequest(path: "/intake/v2/events", lines: 0, atMs: clock.elapsedMs(), status: nil, error: opened ? "stalled" : "could not connect")
+        case .idleConnections:
+            let port = Int(receiverURL.split(separator: ":").last ?? "") ?? 8200
+            let atMs = clock.elapsedMs()
+            let opened = (0..<Self.idleConnectionCount).filter { _ in stalled.open(port: port, sending: []) }.count
+            return AgentRequest(path: "/", lines: 0, atMs: atMs, status: nil, error: "\(opened) of \(Self.idleConnectionCount) idle connections open")
         }
     }
 

@@ -58,9 +58,11 @@ final class OneShotEvent<Value: Sendable>: Sendable {
                     return .ready(value)
                 case .pending(var waiters, let id):
                     let timer = timeoutMs.map { milliseconds in
-                        Task { [weak self] in
+                        // A strong capture: `finish` cancels the timer, which ends the task and
+                        // releases self; a weak one reads as a leak to LeakSanitizer.
+                        Task {
                             try? await Task.sleep(for: .milliseconds(max(0, milliseconds)))
-                            self?.expire(id)
+                            self.expire(id)
                         }
                     }
                     waiters[id] = Waiter(continuation: continuation, timer: timer)

@@ -20,11 +20,14 @@ public enum AgentProbe: String, Codable, Sendable, CaseIterable {
     case serverInfo = "server-info"
     /// A connection that sends half a request and stalls: it must not hold up anyone else.
     case stalledConnection = "stalled-connection"
+    /// 1 000 connections opened at once that send nothing (until the simulation ends): the agent's
+    /// own requests must still be served.
+    case idleConnections = "idle-connections"
 
     /// The status the extension should answer; nil: none (the request never completes).
     public var expectedStatus: Int? {
         switch self {
-        case .stalledConnection: nil
+        case .stalledConnection, .idleConnections: nil
         case .malformedJSON, .badGzip, .missingRequestID: 400
         case .decompressionBomb, .oversizedBody: 413
         case .wrongContentType: 415

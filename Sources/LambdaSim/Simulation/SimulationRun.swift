@@ -204,6 +204,8 @@ struct SimulationRun: Sendable {
         ]
         // A Swift binary built here may need the toolchain's libraries.
         if let libraries = host["LD_LIBRARY_PATH"] { environment["LD_LIBRARY_PATH"] = libraries }
+        // A sanitized extension (make test-asan / test-tsan) reports as the runner was told to.
+        for name in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"] { environment[name] = host[name] }
         environment.merge(scenario.environment) { $1 }
         environment.merge(options.environment) { $1 }
         return environment

@@ -61,6 +61,7 @@ public final class HTTPServer: Sendable {
     private let handler: Handler
     private let maxBodyBytes: Int
     private let logger: Logger
+    private let pending: PendingConnections
     /// The port the server listens on (useful when bound to port 0).
     public let port: Int
 
@@ -69,6 +70,8 @@ public final class HTTPServer: Sendable {
         logger: Logger, handler: @escaping Handler
     ) async throws {
         let timeout = TimeAmount.milliseconds(requestTimeout.milliseconds)
+        let pending = PendingConnections()
+        self.pending = pending
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 256)
@@ -77,7 +80,9 @@ public final class HTTPServer: Sendable {
                 child.eventLoop.makeCompletedFuture {
                     try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try child.pipeline.syncOperations.addHandler(RequestTimeoutHandler(timeout: timeout))
-                    return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                    let connection = try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: child)
+                    pending.add(connection)
+                    return connection
                 }
             }
         self.port = channel.channel.localAddress?.port ?? port
@@ -91,7 +96,7 @@ public final class HTTPServer: Sendable {
         do {
             try await withThrowingDiscardingTaskGroup { group in
                 try await channel.executeThenClose { connections in
-                    for try await connection in connections {
+                    for try await connection in connections where pending.claim(connection) {
                         group.addTask { await self.serve(connection) }
                     }
                 }
@@ -103,6 +108,7 @@ public final class HTTPServer: Sendable {
 
     public func close() async {
         try? await channel.channel.close()
+        await pending.closeAll()
     }
 
     private func serve(_ connection: NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>) async {

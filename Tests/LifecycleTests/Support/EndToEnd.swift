@@ -9,7 +9,11 @@ enum EndToEnd {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
-    static var extensionPath: String { packageRoot + "/.build/debug/elastic-apm-lambda-extension" }
+    /// The extension built beside the test bundle (so a sanitized `--scratch-path` build tests its
+    /// own binary), else `.build/debug`.
+    static var extensionPath: String {
+        (try? BuiltProduct.path(of: "elastic-apm-lambda-extension")) ?? packageRoot + "/.build/debug/elastic-apm-lambda-extension"
+    }
 
     static func run(
         _ scenario: Scenario, environment: [String: String] = [:], validate: Bool = true,
