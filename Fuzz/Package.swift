@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(name: "elastic-apm-lambda-extension", path: ".."),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(name: "FuzzSupport", path: "Sources/FuzzSupport")
@@ -24,6 +25,9 @@ let package = Package(
                     .product(name: "Transport", package: "elastic-apm-lambda-extension"),
                     .product(name: "JSON", package: "elastic-apm-lambda-extension"),
                     .product(name: "Logging", package: "swift-log"),
+                    .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "NIOEmbedded", package: "swift-nio"),
+                    .product(name: "NIOHTTP1", package: "swift-nio"),
                 ],
                 path: "Sources/\(name)",
                 swiftSettings: [.unsafeFlags(["-parse-as-library"])]

@@ -2,11 +2,15 @@ import FuzzSupport
 import JSON
 import Lifecycle
 import Logging
+import NIOCore
+import NIOEmbedded
+import NIOHTTP1
 import Transport
 
-/// The agent receiver's request handling, whole requests: the input's first line is
-/// `METHOD URI`, then header lines, a blank line, and the body. The APM Server it would proxy to
-/// is not listening, so the fuzzer exercises routing, decoding, validation and the forwarder.
+/// The agent receiver's request handling, whole HTTP/1.1 requests as bytes on the wire: NIO's
+/// request decoder (as in the receiver's pipeline), then routing, content decoding, validation and
+/// the forwarder. The APM Server it would proxy to is not listening, and proxied paths are skipped:
+/// they wait on the network, which is not what is fuzzed here.
 nonisolated(unsafe) var receiver: AgentReceiver?
 
 @_cdecl("FuzzReceiver_main")
@@ -21,37 +25,54 @@ public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
         forwarder: forwarder, apmServer: apmServer, forwarderTimeout: .milliseconds(50),
         events: .init(agentFlushed: {}, transactionRegistered: { _, _, _ in }, transactionsReported: { _ in }), logger: logger)
     return runFuzzer(argc, argv) { data, size in
-        let input = bytes(data, size)
-        let request = parse(input)
-        // Keep the proxy path out: it waits on the network, which is not what is fuzzed here.
-        guard request.path == "/intake/v2/events" || request.path == "/register/transaction" else { return 0 }
+        let requests = decode(bytes(data, size))
         let receiver = receiver!
-        blocking {
-            let response = await receiver.handle(request)
-            precondition((200..<600).contains(response.status), "status out of range")
+        for request in requests where request.path == "/intake/v2/events" || request.path == "/register/transaction" {
+            blocking {
+                let response = await receiver.handle(request)
+                precondition((200..<600).contains(response.status), "status out of range")
+            }
         }
         return 0
     }
 }
 
-func parse(_ input: [UInt8]) -> ServerRequest {
-    var lines = input.split(separator: 0x0A, maxSplits: 32, omittingEmptySubsequences: false)
-    let requestLine = String(decoding: lines.isEmpty ? [] : lines.removeFirst(), as: UTF8.self).split(separator: " ")
-    var headers = HTTPFields()
-    var bodyStart = input.count
-    var offset = requestLine.isEmpty ? 0 : (input.firstIndex(of: 0x0A).map { $0 + 1 } ?? input.count)
-    for line in lines {
-        offset += line.count + 1
-        if line.isEmpty {
-            bodyStart = min(offset, input.count)
-            break
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        if let colon = text.firstIndex(of: ":") {
-            headers.add(name: String(text[..<colon]), value: String(text[text.index(after: colon)...]).trimmingPrefix(" ").description)
+/// The complete requests NIO's decoder finds in `input` (a malformed one ends the connection, as
+/// in the receiver, where the pipeline answers 400 and closes).
+func decode(_ input: [UInt8]) -> [ServerRequest] {
+    let collector = RequestCollector()
+    let channel = EmbeddedChannel()
+    defer { _ = try? channel.finish() }
+    do {
+        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
+        try channel.pipeline.syncOperations.addHandler(collector)
+        try channel.writeInbound(ByteBuffer(bytes: input))
+    } catch {
+        // Malformed HTTP: what was complete before it still counts.
+    }
+    return collector.requests
+}
+
+final class RequestCollector: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+
+    private(set) var requests: [ServerRequest] = []
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head):
+            self.head = head
+            body = []
+        case .body(let buffer):
+            body += buffer.readableBytesView
+        case .end:
+            guard let head else { return }
+            var headers = HTTPFields()
+            for (name, value) in head.headers { headers.add(name: name, value: value) }
+            requests.append(ServerRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body))
+            self.head = nil
         }
     }
-    let method = requestLine.first.map(String.init) ?? "POST"
-    let uri = requestLine.dropFirst().first.map(String.init) ?? "/intake/v2/events"
-    return ServerRequest(method: method, uri: uri, headers: headers, body: Array(input[min(bodyStart, input.count)...]))
 }
