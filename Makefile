@@ -23,7 +23,7 @@ deps:
 	@python3 -c "import moto.server, boto3" 2>/dev/null || python3 -m pip install -q "moto[server]" 2>/dev/null \
 		|| python3 -m pip install -q --break-system-packages "moto[server]"
 
-build:
+build: deps
 	$(SWIFT) build
 
 # Serial: on 2 cores, tests that wait on child processes would starve the in-process servers of
