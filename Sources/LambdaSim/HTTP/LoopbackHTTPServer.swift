@@ -1,8 +1,6 @@
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
 
 /// A small HTTP/1.1 server on 127.0.0.1 and a port the kernel picks, for the simulator's three
 /// servers (Extensions API, APM Server sink, and tests' telemetry listeners). Each request is
@@ -13,17 +11,10 @@ final class LoopbackHTTPServer: Sendable {
     typealias Handler = @Sendable (ServerRequest) async -> ServerAction
 
     let port: Int
-    private let serverChannel: NIOAsyncChannel<Connection, Never>
-    private let acceptTask = Mutex<Task<Void, Never>?>(nil)
-    /// Open connections, closed by `stop()`: kept-alive idle ones would otherwise never end.
-    /// A pthread mutex, not `Mutex`: contended at every accept and stop, and ThreadSanitizer cannot
-    /// see `Mutex`'s contended path (see Lifecycle's PendingConnections).
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-    /// Numbers the connections in accept order.
-    private let acceptedConnections = Atomic<Int>(0)
+    private let acceptLoop: AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>
 
-    private init(serverChannel: NIOAsyncChannel<Connection, Never>, port: Int) {
-        self.serverChannel = serverChannel
+    private init(acceptLoop: AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>, port: Int) {
+        self.acceptLoop = acceptLoop
         self.port = port
     }
 
@@ -41,42 +32,15 @@ final class LoopbackHTTPServer: Sendable {
         guard let port = channel.channel.localAddress?.port else {
             throw SimulatorError(.serverFailed, "the server bound no port")
         }
-        let server = LoopbackHTTPServer(serverChannel: channel, port: port)
-        let task = Task { await server.acceptLoop(handler: handler) }
-        server.acceptTask.withLock { $0 = task }
-        return server
+        let acceptLoop = AcceptLoop(serverChannel: channel) { connection, number in
+            try await Self.serve(connection, number: number, handler: handler)
+        }
+        return LoopbackHTTPServer(acceptLoop: acceptLoop, port: port)
     }
 
     /// Closes the listening socket and every connection, and waits for the handlers to end.
     func stop() async {
-        let task = acceptTask.withLock { $0 }
-        task?.cancel()
-        try? await serverChannel.channel.close()
-        for channel in connections.withLockedValue({ Array($0.values) }) {
-            try? await channel.close()
-        }
-        await task?.value
-    }
-
-    private func acceptLoop(handler: @escaping Handler) async {
-        do {
-            try await serverChannel.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        let id = ObjectIdentifier(connection.channel)
-                        connections.withLockedValue { $0[id] = connection.channel }
-                        let number = acceptedConnections.wrappingAdd(1, ordering: .relaxed).newValue
-                        group.addTask {
-                            // A failing connection never tears the server down.
-                            try? await Self.serve(connection, number: number, handler: handler)
-                            _ = self.connections.withLockedValue { $0.removeValue(forKey: id) }
-                        }
-                    }
-                }
-            }
-        } catch {
-            // The listening channel closed or the task was cancelled: the server is stopping.
-        }
+        await acceptLoop.stop()
     }
 
     private static func serve(_ connection: Connection, number: Int, handler: Handler) async throws {

@@ -1,5 +1,4 @@
 import Foundation
-import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -40,17 +39,11 @@ public final class FaultyAPMServer: Sendable {
 
     private let state: Mutex<State>
     private let clock = SimulationClock()
-    private let serverChannel: NIOAsyncChannel<Connection, Never>
-    private let acceptTask = Mutex<Task<Void, Never>?>(nil)
-    /// A pthread mutex, not `Mutex`: contended at every accept and stop, and ThreadSanitizer cannot
-    /// see `Mutex`'s contended path (see Lifecycle's PendingConnections).
-    private let connections = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
-    private let acceptedConnections = Atomic<Int>(0)
+    private let acceptLoop = Mutex<AcceptLoop<ByteBuffer, ByteBuffer>?>(nil)
 
-    private init(fault: APMServerFault, faultyRequests: Int, serverChannel: NIOAsyncChannel<Connection, Never>, port: Int) {
+    private init(fault: APMServerFault, faultyRequests: Int, port: Int) {
         self.fault = fault
         self.state = Mutex(State(faultsLeft: faultyRequests))
-        self.serverChannel = serverChannel
         self.port = port
     }
 
@@ -65,19 +58,17 @@ public final class FaultyAPMServer: Sendable {
         guard let port = channel.channel.localAddress?.port else {
             throw SimulatorError(.serverFailed, "the faulty server bound no port")
         }
-        let server = FaultyAPMServer(fault: fault, faultyRequests: faultyRequests, serverChannel: channel, port: port)
-        let task = Task { await server.acceptLoop() }
-        server.acceptTask.withLock { $0 = task }
+        let server = FaultyAPMServer(fault: fault, faultyRequests: faultyRequests, port: port)
+        let acceptLoop = AcceptLoop(serverChannel: channel) { connection, number in
+            try await server.serve(connection, number: number)
+        }
+        server.acceptLoop.withLock { $0 = acceptLoop }
         return server
     }
 
     /// Closes the listening socket and every connection, and waits for the handlers to end.
     public func stop() async {
-        let task = acceptTask.withLock { $0 }
-        task?.cancel()
-        try? await serverChannel.channel.close()
-        for channel in connections.withLockedValue({ Array($0.values) }) { try? await channel.close() }
-        await task?.value
+        await acceptLoop.withLock { $0 }?.stop()
     }
 
     /// Every request so far, in arrival order; a faulted one has no status and no events.
@@ -86,26 +77,6 @@ public final class FaultyAPMServer: Sendable {
     public var faultsApplied: Int { state.withLock { $0.faultsApplied } }
 
     // MARK: Serving
-
-    private func acceptLoop() async {
-        do {
-            try await serverChannel.executeThenClose { inbound in
-                try await withThrowingDiscardingTaskGroup { group in
-                    for try await connection in inbound {
-                        let id = ObjectIdentifier(connection.channel)
-                        connections.withLockedValue { $0[id] = connection.channel }
-                        let number = acceptedConnections.wrappingAdd(1, ordering: .relaxed).newValue
-                        group.addTask {
-                            try? await self.serve(connection, number: number)
-                            _ = self.connections.withLockedValue { $0.removeValue(forKey: id) }
-                        }
-                    }
-                }
-            }
-        } catch {
-            // The listening channel closed: the server is stopping.
-        }
-    }
 
     private func serve(_ connection: Connection, number: Int) async throws {
         try await connection.executeThenClose { inbound, outbound in
