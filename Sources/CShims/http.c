@@ -295,9 +295,10 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
     if (client->extra_cas) {
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_extra_cas);
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, client);
-        // libcurl caches the parsed CA store per multi handle, that is per client here, so adding
-        // this client's CAs to it affects no other client, and new connections skip re-parsing
-        // the system bundle (about 20 ms each).
+        // The CA store libcurl caches is shared between connections: ours must not leak into it.
+        // The cost: a new TLS connection parses the system bundle again (about 20 ms, see
+        // BENCHMARKS.md); kept-alive connections, which the extension uses, do not pay it.
+        curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
     }
     pthread_mutex_lock(&client->lock);
     int stopped = client->stopped;
