@@ -78,7 +78,8 @@ let package = Package(
         // MARK: The upload CLI (debugging connectivity, auth and TLS through the same transport)
         .executableTarget(
             name: "APMUpload",
-            dependencies: ["Transport", "JSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            // Lifecycle for the extension's variable names: one place for them.
+            dependencies: ["Transport", "JSON", "Lifecycle", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
         ),
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Lifecycle
 import Transport
 
 /// How to reach APM Server, shared by `send` and `info`. Each option falls back to the variable
@@ -30,28 +31,28 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     @Option(name: .long, help: ArgumentHelp(
-        "APM Server base URL (default: $\(ProcessEnvironment.serverURL)).", valueName: "url"))
+        "APM Server base URL (default: $\(Configuration.Variable.apmServer)).", valueName: "url"))
     var server: String?
 
     @Option(name: .customLong("api-key"), help: ArgumentHelp(
-        "API key, sent as 'Authorization: ApiKey …' (default: $\(ProcessEnvironment.apiKey)); wins over a secret token.",
+        "API key, sent as 'Authorization: ApiKey …' (default: $\(Configuration.Variable.apiKey)); wins over a secret token.",
         valueName: "key"))
     var apiKey: String?
 
     @Option(name: .customLong("secret-token"), help: ArgumentHelp(
-        "Secret token, sent as 'Authorization: Bearer …' (default: $\(ProcessEnvironment.secretToken)).", valueName: "token"))
+        "Secret token, sent as 'Authorization: Bearer …' (default: $\(Configuration.Variable.secretToken)).", valueName: "token"))
     var secretToken: String?
 
     @Option(name: .customLong("ca-file"), help: ArgumentHelp(
-        "Extra trusted CA certificates, a PEM file (default: $\(ProcessEnvironment.caFile)).", valueName: "path"))
+        "Extra trusted CA certificates, a PEM file (default: $\(Configuration.Variable.caCertFile)).", valueName: "path"))
     var caFile: String?
 
     @Option(name: .customLong("ca-pem"), help: ArgumentHelp(
-        "Extra trusted CA certificates as PEM text; a literal \\n is a newline (default: $\(ProcessEnvironment.caPEM)).",
+        "Extra trusted CA certificates as PEM text; a literal \\n is a newline (default: $\(Configuration.Variable.caCertPEM)).",
         valueName: "pem"))
     var caPEM: String?
 
-    @Flag(help: "Do not verify the server's certificate (or set $\(ProcessEnvironment.verifyServerCert)=false).")
+    @Flag(help: "Do not verify the server's certificate (or set $\(Configuration.Variable.verifyServerCert)=false).")
     var insecure = false
 
     @Option(help: ArgumentHelp("Bound on each attempt: seconds, or 500ms, 30s, 2m.", valueName: "duration"))
@@ -69,8 +70,8 @@ struct ConnectionOptions: ParsableArguments {
 
     /// The settings, options first, then the environment.
     func resolve(_ environment: ProcessEnvironment) throws(UploadFailure) -> UploadSettings {
-        guard let rawURL = server ?? environment[ProcessEnvironment.serverURL] else {
-            throw UploadFailure(.usage, "no APM Server: pass --server or set \(ProcessEnvironment.serverURL)")
+        guard let rawURL = server ?? environment[Configuration.Variable.apmServer] else {
+            throw UploadFailure(.usage, "no APM Server: pass --server or set \(Configuration.Variable.apmServer)")
         }
         let lowered = rawURL.lowercased()
         let scheme = ["http://", "https://"].first { lowered.hasPrefix($0) }
@@ -93,7 +94,7 @@ struct ConnectionOptions: ParsableArguments {
         let (key, token) =
             apiKey != nil || secretToken != nil
             ? (apiKey, secretToken)
-            : (environment[ProcessEnvironment.apiKey], environment[ProcessEnvironment.secretToken])
+            : (environment[Configuration.Variable.apiKey], environment[Configuration.Variable.secretToken])
         if let key, !key.isEmpty { return .apiKey(key) }
         if let token, !token.isEmpty { return .secretToken(token) }
         return nil
@@ -101,22 +102,22 @@ struct ConnectionOptions: ParsableArguments {
 
     private func tls(_ environment: ProcessEnvironment) throws(UploadFailure) -> TLSConfiguration {
         var verify = !insecure
-        if verify, let value = environment[ProcessEnvironment.verifyServerCert] {
+        if verify, let value = environment[Configuration.Variable.verifyServerCert] {
             switch value.lowercased() {
             case "true", "1", "yes": verify = true
             case "false", "0", "no": verify = false
-            default: throw UploadFailure(.usage, "\(ProcessEnvironment.verifyServerCert) must be true or false, got \(value)")
+            default: throw UploadFailure(.usage, "\(Configuration.Variable.verifyServerCert) must be true or false, got \(value)")
             }
         }
         var pems: [String] = []
-        if let path = caFile ?? environment[ProcessEnvironment.caFile] {
+        if let path = caFile ?? environment[Configuration.Variable.caCertFile] {
             let text = String(decoding: try FileBytes.contents(of: path, limit: 4 << 20), as: UTF8.self)
             guard text.contains("-----BEGIN CERTIFICATE-----") else {
                 throw UploadFailure(.usage, "\(path): no PEM certificate in it")
             }
             pems.append(text)
         }
-        if let pem = caPEM ?? environment[ProcessEnvironment.caPEM] {
+        if let pem = caPEM ?? environment[Configuration.Variable.caCertPEM] {
             let text = pem.replacing("\\n", with: "\n")
             guard text.contains("-----BEGIN CERTIFICATE-----") else {
                 throw UploadFailure(.usage, "the CA PEM holds no '-----BEGIN CERTIFICATE-----' block")

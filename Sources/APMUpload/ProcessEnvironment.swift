@@ -6,16 +6,9 @@ internal import Musl
 internal import Darwin
 #endif
 
-/// The variables the extension reads, which `apm-upload` falls back to so that it can be run
-/// with a function's configuration as it is.
+/// The environment `apm-upload` falls back to, so that it can be run with a function's
+/// configuration as it is (the variables are the extension's, `Configuration.Variable`).
 struct ProcessEnvironment: Sendable {
-    static let serverURL = "ELASTIC_APM_LAMBDA_APM_SERVER"
-    static let apiKey = "ELASTIC_APM_API_KEY"
-    static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
-    static let caFile = "ELASTIC_APM_SERVER_CA_CERT_FILE"
-    static let caPEM = "ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM"
-    static let verifyServerCert = "ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT"
-
     private let lookup: @Sendable (String) -> String?
 
     /// The process's own environment.
