@@ -12,9 +12,10 @@ struct SimulationClock: Sendable {
         return Double(seconds) * 1000 + Double(attoseconds) / 1e15
     }
 
-    /// Wall-clock milliseconds since 1970, as Lambda's `deadlineMs` is.
+    /// Wall-clock milliseconds since 1970, as Lambda's `deadlineMs` is; truncated like any
+    /// millisecond clock reading (rounding would put the deadline up to 0.5 ms late).
     static func epochMs() -> Int64 {
-        Int64((Date().timeIntervalSince1970 * 1000).rounded())
+        Int64((Date().timeIntervalSince1970 * 1000).rounded(.down))
     }
 
     /// Wall-clock microseconds since 1970, as APM timestamps are.

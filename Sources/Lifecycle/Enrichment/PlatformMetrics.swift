@@ -35,11 +35,15 @@ public enum PlatformMetrics {
         ])])
     }
 
-    /// The configured timeout, recovered from the deadline: ceil((deadline − start)/1000)·1000 ms.
+    /// The configured timeout, recovered from the deadline: the span rounded up to whole seconds.
+    /// Up to `clockSlackMilliseconds` over a whole second counts as that second: the platform and
+    /// the extension each round their clock to milliseconds, so a span can read a little long.
     public static func timeoutMilliseconds(deadline: Int64, start: Int64) -> Double {
-        let span = Double(max(0, deadline - start))
+        let span = Double(max(0, deadline - start - clockSlackMilliseconds))
         return (span / 1000).rounded(.up) * 1000
     }
+
+    static let clockSlackMilliseconds: Int64 = 2
 
     private static func sample(_ value: Double) -> JSONValue {
         .object(["value": .number(value)])
