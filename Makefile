@@ -58,8 +58,8 @@ check-no-foundation: release
 	else echo "ok: $$bin links no libFoundation*.so"; fi
 
 # The self-contained Lambda layer: dist/$(EXTENSION)-<version>-linux-x86_64.zip (scripts/build_layer.sh;
-# a minimal static libcurl built from Debian's source package, static OpenSSL/zlib/Swift runtime,
-# glibc and its loader bundled; cached under .build-layer/; installs its own build dependencies).
+# one static executable: glibc, the Swift runtime, and a minimal libcurl, OpenSSL and c-ares built
+# from Debian's source packages; cached under .build-layer/; installs its own build dependencies).
 layer:
 	SWIFT=$(SWIFT) scripts/build_layer.sh
 

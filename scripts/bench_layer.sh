@@ -2,11 +2,9 @@
 # Layer figures for BENCHMARKS.md: zip size, unpacked size, and init time (lambda-sim's
 # initStartToRegisterMs and registerToFirstNextMs, median of RUNS runs) of
 #   release:    `make release` (swift build -c release: dynamic Swift runtime, system libcurl), on this host;
-#   unpackaged: the layer's own build (static Swift runtime, static libcurl/OpenSSL/zlib) before
-#               packaging, on this host with the host's loader and glibc;
+#   unpackaged: the layer's own build (one static executable) before packaging, on this host;
 #   layer:      the zip unpacked into an empty root and chrooted there (as LayerTests does:
-#               unshare -m, mount /proc and /dev, chroot), so the bundled loader and libraries
-#               are what it opens.
+#               unshare -m, mount /proc and /dev, chroot).
 # Needs root, `make layer` and `swift build` (for lambda-sim) first.
 # usage: scripts/bench_layer.sh [RUNS]   (default 9)
 set -euo pipefail
@@ -22,8 +20,7 @@ trap 'grep -q "$work" /proc/self/mountinfo || rm -rf "$work"' EXIT
 
 # `make release`'s binary is measured when it is there (it is not built here).
 release=$(cd "$root" && "$swift" build -c release --show-bin-path)/$name
-unpackaged=$(cd "$root/.build-layer/src" && "$swift" build -c release --static-swift-stdlib --scratch-path "$root/.build-layer/swift" \
-    -Xlinker --no-export-dynamic -Xswiftc -Xclang-linker -Xswiftc -static-libgcc --show-bin-path)/$name
+unpackaged=$(cat "$root/.build-layer/binary.path")   # written by make layer
 
 mkdir -p "$work/root/opt" "$work/root/tmp" "$work/root/dev" "$work/root/proc"
 chmod 1777 "$work/root/tmp"
@@ -37,7 +34,7 @@ EOF
 chmod 755 "$work/chrooted"
 # The same wrapper steps (unshare, mount /proc and /dev) without the chroot, around the
 # unpackaged binary: what the wrapper itself costs, so that layer-chrooted minus this is the
-# layer's own cost (its loader, its glibc, the chroot).
+# layer's own cost (the chroot, the layer's files).
 cat >"$work/wrapped" <<EOF
 #!/bin/sh
 exec $(command -v unshare) --mount --propagation private /bin/sh -c '
@@ -76,22 +73,22 @@ echo "| build | start→register ms, median (min–max) | register→first /next
 echo "|---|---|---|---|---|"
 for label in "${labels[@]}"; do summarise "$label"; done
 
-# Process start alone, without the wrappers: `--version` (exec, the loader, relocations, the Swift
-# runtime's start, exit) N times, the host-linked binary vs the layer's through its own loader,
-# both started the same way (fork, chroot: to / for the host-linked one) from one process in one
-# mount namespace (/proc mounted in the root once).
+# Process start alone, without the wrappers: `--version` (exec, loading and relocating what is
+# dynamic, the Swift runtime's start, exit) N times, `make release`'s dynamically linked binary vs
+# the layer's static one, both started the same way (fork, chroot: to / for the host-linked one)
+# from one process in one mount namespace (/proc mounted in the root once).
 starts=${STARTS:-300}
-unshare --mount --propagation private /bin/sh -c '
-  mount -t proc proc "$1/proc" && exec python3 - "$1" "$2" "$3"' sh "$work/root" "$unpackaged" "$starts" <<'PY'
+if [[ -x $release ]]; then
+    unshare --mount --propagation private /bin/sh -c '
+      mount -t proc proc "$1/proc" && exec python3 - "$1" "$2" "$3"' sh "$work/root" "$release" "$starts" <<'PY'
 import os, statistics, subprocess, sys, time
-root, unpackaged, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def run(argv, chroot=None):
+root, release, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def run(argv, chroot):
     start = time.perf_counter()
-    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True,
-                   preexec_fn=(lambda: (os.chroot(chroot), os.chdir("/"))) if chroot else None)
+    subprocess.run(argv, stdout=subprocess.DEVNULL, check=True, preexec_fn=lambda: (os.chroot(chroot), os.chdir("/")))
     return (time.perf_counter() - start) * 1000
-variants = {"unpackaged (host loader and glibc)": lambda: run([unpackaged, "--version"], chroot="/"),
-            "layer (its loader and glibc, chrooted)": lambda: run(["/opt/extensions/elastic-apm-lambda-extension", "--version"], chroot=root)}
+variants = {"release (`make release`: host loader, shared Swift runtime and libraries)": lambda: run([release, "--version"], "/"),
+            "layer (static, chrooted)": lambda: run(["/opt/extensions/elastic-apm-lambda-extension", "--version"], root)}
 samples = {name: [] for name in variants}
 for _ in range(count):
     for name, variant in variants.items():
@@ -101,22 +98,19 @@ for name, values in samples.items():
     q = statistics.quantiles(values, n=10)
     print(f"| {name} | {statistics.median(values):.2f} | {q[0]:.2f} | {q[-1]:.2f} |")
 PY
+fi
 
-# Instructions from exec to exit of `--version`, loader included (callgrind counts them; the same
-# figure on every run, whatever the load). The layer's binary runs through its own loader from
-# /opt, bind-mounted over the host's /opt in a private mount namespace; valgrind needs stripped
-# binaries (it gives up on the unstripped one's debug info).
+# Instructions from exec to exit of `--version`, loading included (callgrind counts them; the same
+# figure on every run, whatever the load). valgrind needs stripped binaries (it gives up on the
+# unstripped one's debug info); the layer's is.
 if command -v valgrind >/dev/null; then
-    strip -o "$work/unpackaged.stripped" "$unpackaged"
-    [[ -x $release ]] && strip -o "$work/release.stripped" "$release"
     echo
     echo "| \`--version\` under callgrind | instructions |"
     echo "|---|---|"
     count() { valgrind --tool=callgrind --callgrind-out-file=/dev/null "$@" 2>&1 | sed -n 's/.*Collected : //p'; }
-    [[ -x $release ]] && echo "| release (make release) | $(count "$work/release.stripped" --version) |"
-    echo "| unpackaged | $(count "$work/unpackaged.stripped" --version) |"
-    layer_count=$(unshare --mount --propagation private /bin/sh -c \
-        'mount --bind "$1" /opt && valgrind --tool=callgrind --callgrind-out-file=/dev/null /opt/extensions/'$name' --version 2>&1' \
-        sh "$work/root/opt" | sed -n 's/.*Collected : //p')
-    echo "| layer (its loader and glibc) | $layer_count |"
+    if [[ -x $release ]]; then
+        strip -o "$work/release.stripped" "$release"
+        echo "| release (make release) | $(count "$work/release.stripped" --version) |"
+    fi
+    echo "| layer (static) | $(count "$work/root/opt/extensions/$name" --version) |"
 fi

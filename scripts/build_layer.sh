@@ -2,17 +2,16 @@
 # `make layer`: the release extension as a self-contained AWS Lambda layer.
 #
 #   dist/elastic-apm-lambda-extension-<version>-linux-x86_64.zip
-#     extensions/elastic-apm-lambda-extension   the real binary (Lambda registers it by file name);
-#                                               ELF interpreter /opt/elastic-apm/lib/ld-linux-x86-64.so.2,
-#                                               DT_RPATH /opt/elastic-apm/lib
-#     elastic-apm/lib/                          glibc's loader and the few shared libraries left
+#     extensions/elastic-apm-lambda-extension   one static executable (Lambda registers it by file name)
 #     elastic-apm/ca-bundle.crt                 Debian's CA bundle, used when the image has none
-#     elastic-apm/licenses/                     the licence of everything bundled or linked in
+#     elastic-apm/licenses/                     the licence of everything linked in
 #
-# libcurl (HTTP/HTTPS only), OpenSSL and zlib are linked statically (scripts/build_static_curl.sh),
-# the Swift runtime, libstdc++ and libgcc too; what stays dynamic (glibc: libc, libm, and the
-# libgcc_s glibc itself dlopens) comes from the layer with its own loader, so nothing is taken from the image's /lib or /usr/lib
-# (Amazon Linux 2 has glibc 2.26, this Debian builds against 2.36).
+# Everything is linked statically: glibc, the Swift runtime, libstdc++ and libgcc, and a minimal
+# libcurl, OpenSSL, c-ares and zlib (scripts/build_static_curl.sh). Nothing is taken from the
+# image (Amazon Linux 2 has glibc 2.26, this Debian builds against 2.36), there is no loader or
+# relocation work at start, and the linker keeps only what is reached. Name resolution never
+# loads the image's NSS modules: curl resolves through c-ares, and glibc's own lookups (the
+# telemetry host) use its built-in files and dns sources.
 #
 # Idempotent; everything cached under .build-layer/ (ignored by git). Needs root for apt only
 # when a build dependency is missing.
@@ -22,12 +21,11 @@ cache=$root/.build-layer
 name=elastic-apm-lambda-extension
 arch=x86_64
 layer_dir=elastic-apm            # under /opt: the layer's private files
-interpreter=ld-linux-x86-64.so.2
 swift=${SWIFT:-swift}
 
 # MARK: Build dependencies (only what the layer needs beyond `make deps`)
-layer_packages=(dpkg-dev build-essential pkg-config patchelf zip unzip rsync libssl-dev zlib1g-dev
-    libcurl4-openssl-dev ca-certificates libc6 libstdc++6 libgcc-s1)
+layer_packages=(dpkg-dev build-essential pkg-config zip unzip rsync zlib1g-dev ca-certificates libc6-dev
+    libstdc++-12-dev)
 missing=()
 for package in "${layer_packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
@@ -38,7 +36,7 @@ if ((${#missing[@]})); then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# MARK: Minimal static libcurl + static OpenSSL and zlib
+# MARK: Minimal static libcurl, OpenSSL, c-ares; zlib
 "$root/scripts/build_static_curl.sh" "$cache/curl"
 
 # MARK: Release build from a copy of the sources, with the build info filled in
@@ -59,49 +57,35 @@ enum BuildInfo {
     static let kind = "release, Lambda layer linux-$arch"
 }
 EOF
-# --no-export-dynamic: the Swift runtime's static link flags export every symbol (for
-# backtraces), which only bloats the dynamic symbol table; -static-libgcc: no libgcc_s.so.
+# -static-executable: glibc too (the linker warns that glibc's getaddrinfo and dlopen want the
+# shared libraries of the same glibc at run time: see the header for why no lookup needs them);
+# --no-export-dynamic: the Swift runtime's link flags export every symbol (for backtraces).
 swift_flags=(-c release --static-swift-stdlib --scratch-path "$cache/swift"
-    -Xlinker --no-export-dynamic -Xswiftc -Xclang-linker -Xswiftc -static-libgcc)
-echo "building the release extension (static Swift runtime, static libcurl/OpenSSL/zlib/libstdc++)" >&2
-(cd "$cache/src" && PKG_CONFIG_PATH="$cache/curl/pkgconfig" "$swift" build "${swift_flags[@]}" --product "$name")
+    -Xswiftc -static-executable -Xlinker --no-export-dynamic)
+echo "building the release extension (static: glibc, Swift runtime, libcurl/OpenSSL/c-ares/zlib, libstdc++)" >&2
+build_status=0
+(cd "$cache/src" && PKG_CONFIG_PATH="$cache/curl/pkgconfig" "$swift" build "${swift_flags[@]}" --product "$name") \
+    >"$cache/build.log" 2>&1 || build_status=$?
+grep -v "in statically linked applications requires at runtime the shared libraries" "$cache/build.log" >&2 || true
+((build_status == 0)) || exit "$build_status"
 binary=$(cd "$cache/src" && "$swift" build "${swift_flags[@]}" --show-bin-path)/$name
 
-# Only glibc may stay dynamic; a libcurl/libssl/libz here means the static
-# link did not take.
-needed=$(readelf -d "$binary" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p')
-for library in $needed; do
-    case $library in
-        libc.so.6 | libm.so.6 | libdl.so.2 | libpthread.so.0 | librt.so.1 | libutil.so.1 | ld-linux-x86-64.so.2) ;;
-        *) echo "error: $binary needs $library dynamically: the static link did not take" >&2; exit 1 ;;
-    esac
-done
+# A static executable has no interpreter and needs no shared library.
+if readelf -lW "$binary" | grep -q INTERP || readelf -d "$binary" 2>/dev/null | grep -q NEEDED; then
+    echo "error: $binary is not a static executable:" >&2
+    readelf -d "$binary" | grep NEEDED >&2
+    exit 1
+fi
 version=$("$binary" --version | awk '{print $2}')
+echo "$binary" >"$cache/binary.path"   # the unstripped binary, for scripts/bench_layer.sh
 
 # MARK: Stage the layer
 stage=$cache/layer
 rm -rf "$stage"
-mkdir -p "$stage/extensions" "$stage/$layer_dir/lib" "$stage/$layer_dir/licenses"
-# Every library the binary loads, transitively (ldd resolves them as the host's loader would),
-# and the loader itself; real files under their sonames, no symlinks.
-ldd "$binary" | awk '/=>/ {print $3} /ld-linux/ {print $1}' | sort -u | while read -r path; do
-    [[ -f $path ]] || continue
-    soname=$(basename "$path")
-    cp -L "$path" "$stage/$layer_dir/lib/$soname"
-done
-[[ -f $stage/$layer_dir/lib/$interpreter ]] || { echo "error: no $interpreter bundled" >&2; exit 1; }
-# glibc dlopens libgcc_s.so.1 for pthread_exit/pthread_cancel (the unwinder) even though the
-# binary links libgcc statically: without it a thread's exit aborts the process.
-cp -L "$(gcc -print-file-name=libgcc_s.so.1)" "$stage/$layer_dir/lib/libgcc_s.so.1"
+mkdir -p "$stage/extensions" "$stage/$layer_dir/licenses"
 cp "$binary" "$stage/extensions/$name"
 strip "$stage/extensions/$name"
-# DT_RPATH, not DT_RUNPATH: Lambda sets LD_LIBRARY_PATH (/lib64:/usr/lib64:…) and RUNPATH would
-# come after it, loading the image's older glibc beside our loader. RPATH comes first, and, as
-# the bundled libraries have no RUNPATH of their own, also serves their dependencies.
-# Absolute, like the interpreter (a layer is always at /opt): $ORIGIN needs /proc to expand.
-patchelf --set-interpreter "/opt/$layer_dir/lib/$interpreter" \
-    --force-rpath --set-rpath "/opt/$layer_dir/lib" "$stage/extensions/$name"
-chmod 755 "$stage/extensions/$name" "$stage/$layer_dir/lib"/*
+chmod 755 "$stage/extensions/$name"
 
 # CA bundle for images without one (Transport's CABundle finds it next to the executable).
 cp -L /etc/ssl/certs/ca-certificates.crt "$stage/$layer_dir/ca-bundle.crt"
@@ -109,7 +93,7 @@ cp -L /etc/ssl/certs/ca-certificates.crt "$stage/$layer_dir/ca-bundle.crt"
 # MARK: Licences of everything in the layer
 licenses=$stage/$layer_dir/licenses
 cp "$cache/curl/licenses"/*.txt "$licenses/"
-cp /usr/share/doc/libc6/copyright "$licenses/glibc.txt"
+cp /usr/share/doc/libc6/copyright "$licenses/glibc.txt"    # linked in statically
 cp /usr/share/doc/libstdc++6/copyright "$licenses/libstdc++-libgcc.txt"  # linked in statically
 cp /usr/share/doc/ca-certificates/copyright "$licenses/ca-certificates.txt"
 swift_root=$(dirname "$(dirname "$(readlink -f "$(command -v "$swift")")")")
@@ -131,16 +115,16 @@ cat >"$licenses/README.txt" <<EOF
 elastic-apm-lambda-extension $version (commit $commit, built $build_date)
 
 Linked statically into extensions/$name:
-  the Swift runtime and Dispatch (swift-runtime.txt), swift-nio and its dependencies
-  (swift-nio.txt, swift-atomics.txt, swift-collections.txt, swift-system.txt), swift-log
-  (swift-log.txt), libstdc++ and libgcc (libstdc++-libgcc.txt, GCC Runtime Library Exception), libcurl $(sed -n 's/^Version: //p' "$cache/curl/pkgconfig/libcurl.pc") built from Debian's source package with
-  HTTP/HTTPS only (curl.txt), OpenSSL $(sed -n 's/^Version: //p' "$cache/curl/pkgconfig/openssl.pc") (openssl.txt), zlib (zlib.txt).
-Shared libraries in $layer_dir/lib: $(cd "$stage/$layer_dir/lib" && ls | tr '\n' ' ')
-  from Debian 12's glibc (glibc.txt); libgcc_s.so.1, which glibc loads for pthread_exit (libstdc++-libgcc.txt).
-$layer_dir/ca-bundle.crt: Debian's ca-certificates (ca-certificates.txt).
+  glibc $(dpkg-query -W -f='${Version}' libc6-dev) (glibc.txt; LGPL: this extension's source, which can be relinked
+  with another glibc, is public), the Swift runtime and Dispatch (swift-runtime.txt), swift-nio and its
+  dependencies (swift-nio.txt, swift-atomics.txt, swift-collections.txt, swift-system.txt), swift-log
+  (swift-log.txt), libstdc++ and libgcc (libstdc++-libgcc.txt, GCC Runtime Library Exception),
+  built from Debian 12's source packages with only what the extension uses:
+  $(cat "$cache/curl/curl.version") (curl.txt), $(cat "$cache/curl/openssl.version") (openssl.txt),
+  $(cat "$cache/curl/c-ares.version") (c-ares.txt); zlib $(dpkg-query -W -f='${Version}' zlib1g-dev) (zlib.txt).
+$layer_dir/ca-bundle.crt: Debian's ca-certificates $(dpkg-query -W -f='${Version}' ca-certificates) (ca-certificates.txt).
 
-Sources (Debian 12 source packages, e.g. \`apt-get source glibc=<version>\`): $(source_of libc6), $(source_of libgcc-s1),
-$(source_of libssl-dev), $(source_of zlib1g-dev), curl $(cd "$cache/curl/src" && dpkg-parsechangelog -S Version), $(source_of ca-certificates).
+Sources: \`apt-get source <package>=<version>\` on Debian 12 for each of the above.
 EOF
 find "$stage" -type f -name '*.txt' -exec chmod 644 {} + ; chmod 644 "$stage/$layer_dir/ca-bundle.crt"
 

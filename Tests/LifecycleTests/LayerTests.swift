@@ -1,6 +1,7 @@
 import Foundation
 import LambdaSim
 import Lifecycle
+import TestSupport
 import Testing
 
 #if canImport(Glibc)
@@ -77,18 +78,40 @@ struct LayerTests {
         #expect(untrusted.events(ofType: "transaction").isEmpty)
     }
 
-    @Test("LD_LIBRARY_PATH naming the image's own libraries (as Lambda sets it) does not displace the bundled glibc")
-    func ldLibraryPath() throws {
+    @Test("the image's libraries do not matter: a /lib64 it cannot use, named in LD_LIBRARY_PATH as Lambda sets it")
+    func imageLibraries() throws {
         let root = try LayerRoot()
         defer { root.remove() }
-        // An image's /lib64 whose libc and libm this loader cannot use (here: not even ELF).
-        try FileManager.default.createDirectory(atPath: root.path + "/lib64", withIntermediateDirectories: true)
-        for library in ["libc.so.6", "libm.so.6"] {
-            try "not the bundled glibc".write(toFile: root.path + "/lib64/" + library, atomically: true, encoding: .utf8)
-        }
+        // An image's /lib64 whose libc and libm no glibc could use (here: not even ELF).
+        try root.write("not a shared library", to: "/lib64/libc.so.6")
+        try root.write("not a shared library", to: "/lib64/libm.so.6")
         let output = try root.runWrapper(arguments: ["--version"], environment: ["LD_LIBRARY_PATH": "/var/lang/lib:/lib64:/usr/lib64"])
         #expect(output.hasPrefix("\(Self.name) \(ExtensionProcess.version) "), "\(output)")
     }
+
+    @Test("resolves the APM Server by name from /etc/hosts and through DNS, never loading the image's NSS modules")
+    func nameResolution() async throws {
+        let root = try LayerRoot()
+        defer { root.remove() }
+        // As an Amazon Linux image has them, plus an NSS module built for another glibc (here:
+        // not even ELF) that a lookup must never need.
+        try root.write("hosts: files dns myhostname\n", to: "/etc/nsswitch.conf")
+        try root.write("not a shared library", to: "/lib64/libnss_myhostname.so.2")
+        try root.write("127.0.0.1 localhost\n127.0.0.1 apm-in-hosts.layer.test\n", to: "/etc/hosts")
+        try root.write("nameserver \(Self.dnsAddress)\noptions timeout:1 attempts:2\n", to: "/etc/resolv.conf")
+        let scenario = Scenario(invocations: [InvocationPlan(repeat: 2)])
+        try await DNSFixture.withServer(address: Self.dnsAddress, names: ["apm-in-dns.layer.test": "127.0.0.1"]) {
+            for host in ["apm-in-hosts.layer.test", "apm-in-dns.layer.test"] {
+                let report = try await LambdaSimulator.run(SimulationOptions(extensionPath: root.wrapperPath, scenario: scenario, sinkHost: host))
+                #expect(report.problems.isEmpty, "\(host): \(report.problems); log: \(EndToEnd.log(report))")
+                #expect(report.exitCode == 0, "\(host): log: \(EndToEnd.log(report))")
+                #expect(report.events(ofType: "transaction").count == 2, "\(host) resolved; log: \(EndToEnd.log(report))")
+            }
+        }
+    }
+
+    /// A loopback address of the test's own for its DNS server (port 53 there is free).
+    static let dnsAddress = "127.0.0.77"
 
     @Test("--version prints the version of the User-Agent and the build info")
     func version() throws {
@@ -139,6 +162,13 @@ struct LayerRoot {
             """
         try script.write(toFile: wrapperPath, atomically: true, encoding: .utf8)
         chmod(wrapperPath, 0o755)
+    }
+
+    /// Writes `contents` to `file` inside the root, making its folder.
+    func write(_ contents: String, to file: String) throws {
+        let url = URL(fileURLWithPath: path + file)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try contents.write(to: url, atomically: true, encoding: .utf8)
     }
 
     /// Files in the root that are not the layer's, `/tmp`'s, `/dev` or `/proc` (expected: none).

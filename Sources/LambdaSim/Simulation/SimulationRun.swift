@@ -199,7 +199,7 @@ struct SimulationRun: Sendable {
             "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/\(scenario.functionName)",
             "AWS_LAMBDA_LOG_STREAM_NAME": "2026/01/01/[$LATEST]00000000000000000000000000000000",
             "AWS_LAMBDA_RUNTIME_API": "127.0.0.1:\(runtimeAPIPort)",
-            "ELASTIC_APM_LAMBDA_APM_SERVER": sink.url,
+            "ELASTIC_APM_LAMBDA_APM_SERVER": sink.url(host: options.sinkHost),
             "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT": "\(receiverPort)",
         ]
         // A Swift binary built here may need the toolchain's libraries.

@@ -24,7 +24,10 @@ public final class APMServerSink: Sendable {
     /// The port clients connect to.
     public var port: Int { terminator?.port ?? server.port }
     /// What to set `ELASTIC_APM_LAMBDA_APM_SERVER` to.
-    public var url: String { "\(terminator == nil ? "http" : "https")://127.0.0.1:\(port)" }
+    public var url: String { url(host: "127.0.0.1") }
+
+    /// The sink's URL naming it by `host`, a name that resolves to 127.0.0.1 where it is used.
+    public func url(host: String) -> String { "\(terminator == nil ? "http" : "https")://\(host):\(port)" }
 
     private init(server: LoopbackHTTPServer, terminator: TLSTerminator?, clock: SimulationClock) {
         self.server = server

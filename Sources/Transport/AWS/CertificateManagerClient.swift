@@ -13,7 +13,9 @@ public struct CertificateManagerClient: Sendable {
     /// within `timeout`, whichever is first.
     public func certificate(arn: String, deadline: Deadline? = nil) async throws(AWSError) -> String {
         let answer = try await call.call(["CertificateArn": .string(arn)], deadline: deadline)
-        guard let certificate = answer["Certificate"]?.stringValue, certificate.contains("-----BEGIN CERTIFICATE-----") else {
+        guard let certificate = answer["Certificate"]?.stringValue,
+            certificate.split(separator: "\n").contains(where: { $0.hasPrefix("-----BEGIN CERTIFICATE-----") })
+        else {
             throw AWSError(code: .malformedResponse, message: "no PEM Certificate in the answer")
         }
         var pem = certificate
