@@ -1,3 +1,4 @@
+import Dispatch
 import Lifecycle
 import Logging
 
@@ -6,6 +7,26 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
+
+/// Runs `operation` on the concurrency pool while the main thread waits for its exit code.
+///
+/// Not an async `main` on purpose: that ends the main thread with `dispatch_main()`, i.e.
+/// `pthread_exit`, whose forced unwind makes a static executable's unwinder sort every unwind
+/// entry of the binary first, about 200 million instructions at each cold start.
+func runBlocking(_ operation: @escaping @Sendable () async -> Int32) -> Int32 {
+    final class Outcome: @unchecked Sendable {
+        // Written before `finished.signal()`, read after `finished.wait()`: the semaphore orders them.
+        var code: Int32 = 0
+        let finished = DispatchSemaphore(value: 0)
+    }
+    let outcome = Outcome()
+    Task {
+        outcome.code = await operation()
+        outcome.finished.signal()
+    }
+    outcome.finished.wait()
+    return outcome.code
+}
 
 /// The process environment, without Foundation.
 func readEnvironment() -> [String: String] {
@@ -39,5 +60,4 @@ LoggingSystem.bootstrap { label in
     }
 }
 let logger = Logger(label: "apm-aws-lambda")
-let code = await ExtensionProcess.run(environment: environment, name: name, logger: logger)
-exit(code)
+exit(runBlocking { await ExtensionProcess.run(environment: environment, name: name, logger: logger) })
