@@ -1,14 +1,15 @@
 #!/bin/sh
 # Where the extension's init time and peak RSS go (the figures BENCHMARKS.md discusses):
 #   1. perf record (software cpu-clock samples: this machine has no hardware counters) of the
-#      release extension for a 1-invocation scenario, which is mostly init, by shared object and symbol;
-#   2. the dynamic loader's own statistics (LD_DEBUG=statistics);
+#      extension for a 1-invocation scenario, which is mostly init, by shared object and symbol;
+#   2. for a dynamically linked build, the dynamic loader's own statistics (LD_DEBUG=statistics);
 #   3. resident memory by mapping (/proc/PID/smaps) while an invocation runs.
 # usage: scripts/bench_profile.sh [OUTDIR]   (default Benchmarks/results/profile)
+# EXTENSION=path profiles that binary (make bench: the layer's); default `make release`'s.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(cd "$root" && swift build -c release --show-bin-path)
-extension="$bin/elastic-apm-lambda-extension"
+extension=${EXTENSION:-$bin/elastic-apm-lambda-extension}
 sim="$bin/lambda-sim"
 out=${1:-$root/Benchmarks/results/profile}
 mkdir -p "$out"
@@ -43,11 +44,15 @@ perf report -i "$out/perf-init.data" --no-children --sort dso --stdio -g none 2>
 echo "== perf: top symbols =="
 perf report -i "$out/perf-init.data" --no-children --sort dso,sym --stdio -g none 2>/dev/null | grep -v '^#' | grep -v '^$' | head -12
 
-rm -f "$out"/ld-statistics*
-"$sim" --extension "$work/ld/elastic-apm-lambda-extension" --scenario "$work/one.json" --json "$work/ld.json" > /dev/null 2>&1 || true
-echo "== dynamic loader (LD_DEBUG=statistics; cpu MHz $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')) =="
-grep -h 'startup time\|relocation:\|load objects' "$out"/ld-statistics* | sed 's/^ *[0-9]*:\s*//'
-echo "shared objects loaded: $(ldd "$extension" | wc -l)"
+if readelf -lW "$extension" | grep -q INTERP; then
+    rm -f "$out"/ld-statistics*
+    "$sim" --extension "$work/ld/elastic-apm-lambda-extension" --scenario "$work/one.json" --json "$work/ld.json" > /dev/null 2>&1 || true
+    echo "== dynamic loader (LD_DEBUG=statistics; cpu MHz $(grep -m1 'cpu MHz' /proc/cpuinfo | cut -d: -f2 | tr -d ' ')) =="
+    grep -h 'startup time\|relocation:\|load objects' "$out"/ld-statistics* | sed 's/^ *[0-9]*:\s*//'
+    echo "shared objects loaded: $(ldd "$extension" | wc -l)"
+else
+    echo "== $extension is a static executable: no dynamic loader, no shared objects =="
+fi
 
 "$sim" --extension "$work/smaps/elastic-apm-lambda-extension" --scenario "$work/long.json" --json "$work/smaps.json" > /dev/null 2>&1 || true
 echo "== resident memory by mapping, during an invocation =="

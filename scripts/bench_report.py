@@ -137,7 +137,8 @@ def batch_table(runs, lines):
 
 
 def e2e_table(e2e, lines):
-    lines += ["## End to end: the release extension under `lambda-sim`", "",
+    lines += ["## End to end: the layer's extension under `lambda-sim`", "",
+              "The binary `make layer` packages (one static executable; measured before stripping, on this host).",
               f"Scenario `{e2e['scenario']}`: 500 invocations of 1-5 ms, each with 20 spans, a transaction and a",
               "separate `flushed=true` request (gzip), Telemetry API on; log level warning. Medians of the runs' figures",
               "(each run's p50/p99 is over its 500 invocations). Added latency: the agent's `flushed=true` (or",
