@@ -66,8 +66,8 @@ for line in open(sys.argv[1]):
         current = m.group(1) or '[anonymous]'
     elif line.startswith('Rss:'):
         rss[current] += int(line.split()[1])
-swift = sum(v for k, v in rss.items() if '/swift/' in k)
-print(f"total {sum(rss.values())} KB; Swift runtime libraries {swift} KB; the executable "
+swift = sum(v for k, v in rss.items() if '/swift/' in k and '.so' in k)
+print(f"total {sum(rss.values())} KB; Swift runtime shared libraries {swift} KB; the executable "
       f"{sum(v for k, v in rss.items() if k.endswith('elastic-apm-lambda-extension'))} KB; "
       f"anonymous+heap+stacks {sum(v for k, v in rss.items() if k.startswith('['))} KB")
 for name, kb in rss.most_common(15):

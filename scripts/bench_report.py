@@ -245,8 +245,8 @@ def main():
         with open(profile) as file:
             lines += ["## Profiles (`scripts/bench_profile.sh`, same run)", "",
                       "perf here has no hardware counters (`perf stat -e instructions true`: not supported), so it samples",
-                      "`cpu-clock`; valgrind 3.19 cannot run the extension (it cannot read the binary's DWARF 5, and",
-                      "crashes on the stripped binary), so callgrind was not used.", "", "```", file.read().rstrip(), "```", ""]
+                      "`cpu-clock`. valgrind 3.19 cannot read the unstripped binary's DWARF 5: callgrind figures (below and",
+                      "in \"Layer\") are of copies stripped of debug info.", "", "```", file.read().rstrip(), "```", ""]
     analysis = os.path.join(os.path.dirname(os.path.abspath(args.results)), "ANALYSIS.md")
     if os.path.exists(analysis):
         with open(analysis) as file:
