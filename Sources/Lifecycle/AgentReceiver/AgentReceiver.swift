@@ -38,7 +38,6 @@ public final class AgentReceiver: Sendable {
     private let logger: Logger
     /// One inflater per receiver; requests are decoded one at a time under the lock (microseconds).
     private let inflater: Mutex<Inflater>
-    private let server: Mutex<HTTPServer?> = Mutex(nil)
 
     public init(
         forwarder: Forwarder, apmServer: APMServerClient, forwarderTimeout: Duration, events: Events, logger: Logger
@@ -52,13 +51,12 @@ public final class AgentReceiver: Sendable {
     }
 
     /// Binds the receiver; `run()` then serves.
+    /// The server holds the receiver (its handler), not the other way round: no cycle outlives it.
     public func bind(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
-        let server = try await HTTPServer(
+        try await HTTPServer(
             host: host, port: port, maxBodyBytes: Self.maxBodyBytes, requestTimeout: requestTimeout, group: group,
             logger: logger
         ) { [self] request in await self.handle(request) }
-        self.server.withLock { $0 = server }
-        return server
     }
 
     /// Answers one agent request (public for the fuzz targets).
