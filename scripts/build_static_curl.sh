@@ -49,7 +49,9 @@ fetch_source() { # package dir
 
 # What OpenSSL must do for the extension (TLS ≥ 1.2 client, verifying public and private CAs).
 openssl_flags=(
-    linux-x86_64 --prefix="$prefix" --libdir=lib --openssldir=/etc/ssl
+    # Its configuration directory is the layer's own (with no openssl.cnf): an image's openssl.cnf
+    # belongs to another OpenSSL build (Amazon Linux's names crypto policies and providers).
+    linux-x86_64 --prefix="$prefix" --libdir=lib --openssldir=/opt/elastic-apm/ssl
     no-shared no-tests no-unit-test no-module no-engine no-dynamic-engine no-padlockeng no-afalgeng
     no-capieng no-legacy no-deprecated no-autoload-config no-comp no-ui-console
     no-ssl3 no-tls1 no-tls1_1 no-dtls no-srp no-srtp no-sctp no-nextprotoneg no-ssl-trace

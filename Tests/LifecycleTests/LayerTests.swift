@@ -44,10 +44,25 @@ struct LayerTests {
         try EndToEnd.validateSinkEvents(report)
     }
 
-    @Test("ships over TLS to a server whose CA is given in a file, with the statically linked OpenSSL")
+    @Test("ships over TLS to a server whose CA is given in a file, with the statically linked OpenSSL, ignoring the image's openssl.cnf")
     func tls() async throws {
         let root = try LayerRoot()
         defer { root.remove() }
+        // An image's OpenSSL configuration, for its own OpenSSL: were the layer's to read it, it
+        // would offer only ciphers no server enables, and every handshake would fail.
+        let hostile = """
+            openssl_conf = init
+            [init]
+            ssl_conf = ssl
+            [ssl]
+            system_default = defaults
+            [defaults]
+            CipherString = eNULL
+            Ciphersuites = TLS_AES_128_CCM_8_SHA256
+
+            """
+        try root.write(hostile, to: "/etc/ssl/openssl.cnf")
+        try root.write(hostile, to: "/etc/pki/tls/openssl.cnf")
         let certificates = try root.makeCertificates()
         var scenario = Scenario(invocations: [InvocationPlan(repeat: 3)])
         scenario.sinkTLS = SinkTLS(certificatePath: certificates.certificate, privateKeyPath: certificates.key)
