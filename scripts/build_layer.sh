@@ -118,10 +118,10 @@ Linked statically into extensions/$name:
   glibc $(dpkg-query -W -f='${Version}' libc6-dev) (glibc.txt; LGPL: this extension's source, which can be relinked
   with another glibc, is public), the Swift runtime and Dispatch (swift-runtime.txt), swift-nio and its
   dependencies (swift-nio.txt, swift-atomics.txt, swift-collections.txt, swift-system.txt), swift-log
-  (swift-log.txt), libstdc++ and libgcc (libstdc++-libgcc.txt, GCC Runtime Library Exception),
+  (swift-log.txt), libstdc++ and libgcc (libstdc++-libgcc.txt, GCC Runtime Library Exception);
   built from Debian 12's source packages with only what the extension uses:
   $(cat "$cache/curl/curl.version") (curl.txt), $(cat "$cache/curl/openssl.version") (openssl.txt),
-  $(cat "$cache/curl/c-ares.version") (c-ares.txt); zlib $(dpkg-query -W -f='${Version}' zlib1g-dev) (zlib.txt).
+  $(cat "$cache/curl/c-ares.version") (c-ares.txt); and Debian's zlib $(dpkg-query -W -f='${Version}' zlib1g-dev) (zlib.txt).
 $layer_dir/ca-bundle.crt: Debian's ca-certificates $(dpkg-query -W -f='${Version}' ca-certificates) (ca-certificates.txt).
 
 Sources: \`apt-get source <package>=<version>\` on Debian 12 for each of the above.
