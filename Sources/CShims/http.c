@@ -48,6 +48,7 @@ struct eapm_http_client {
     eapm_http_transfer *waiting;   // retries waiting for their delay
     eapm_http_transfer *done;      // completed, not yet returned by run
     STACK_OF(X509) *extra_cas;
+    X509_STORE *trust_store;       // the bundle and the extra CAs, parsed on the first TLS connection
     char *ca_bundle_path;
     int verify_peer;
     uint64_t random_state;
@@ -164,6 +165,7 @@ void eapm_http_client_destroy(eapm_http_client *client, void (*cancelled)(eapm_h
     if (client->multi) curl_multi_cleanup(client->multi);
     if (client->share) curl_share_cleanup(client->share);
     if (client->extra_cas) sk_X509_pop_free(client->extra_cas, X509_free);
+    if (client->trust_store) X509_STORE_free(client->trust_store);
     free(client->ca_bundle_path);
     pthread_mutex_destroy(&client->lock);
     free(client);
@@ -190,12 +192,29 @@ static size_t on_header(char *data, size_t size, size_t count, void *user) {
     return eapm_buffer_append(&transfer->header_lines, data, bytes) ? bytes : 0;
 }
 
-static CURLcode add_extra_cas(CURL *easy, void *ssl_ctx, void *user) {
+// The bundle and the extra CAs in one store, parsed once and shared by every TLS connection of
+// the client (a store is reference-counted and safe to share between SSL_CTXs).
+static X509_STORE *_Nullable make_trust_store(eapm_http_client *client) {
+    X509_STORE *store = X509_STORE_new();
+    if (!store) return NULL;
+    if (client->ca_bundle_path ? !X509_STORE_load_file(store, client->ca_bundle_path) : !X509_STORE_set_default_paths(store)) {
+        X509_STORE_free(store);
+        ERR_clear_error();
+        return NULL;
+    }
+    for (int i = 0; i < sk_X509_num(client->extra_cas); i++) X509_STORE_add_cert(store, sk_X509_value(client->extra_cas, i));
+    ERR_clear_error(); // a certificate already in the bundle is not a failure
+    return store;
+}
+
+// Runs on the loop thread for each new TLS connection: trust the client's store. curl loads no
+// CA file itself for these transfers (CAINFO unset), so nothing is parsed again per connection.
+static CURLcode use_trust_store(CURL *easy, void *ssl_ctx, void *user) {
     (void)easy;
     eapm_http_client *client = user;
-    X509_STORE *store = SSL_CTX_get_cert_store((SSL_CTX *)ssl_ctx);
-    for (int i = 0; i < sk_X509_num(client->extra_cas); i++) X509_STORE_add_cert(store, sk_X509_value(client->extra_cas, i));
-    ERR_clear_error(); // a certificate already present is not a failure
+    if (!client->trust_store) client->trust_store = make_trust_store(client);
+    if (!client->trust_store) return CURLE_SSL_CACERT_BADFILE;
+    SSL_CTX_set1_cert_store((SSL_CTX *)ssl_ctx, client->trust_store);
     return CURLE_OK;
 }
 
@@ -291,14 +310,16 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
     curl_easy_setopt(easy, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, client->verify_peer ? 1L : 0L);
     curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, client->verify_peer ? 2L : 0L);
-    if (client->ca_bundle_path) curl_easy_setopt(easy, CURLOPT_CAINFO, client->ca_bundle_path);
     if (client->extra_cas) {
-        curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, add_extra_cas);
+        // Our store, not curl's: curl would otherwise parse the bundle for every new connection
+        // (its own cache cannot hold extra CAs), about 20 ms each.
+        curl_easy_setopt(easy, CURLOPT_CAINFO, NULL);
+        curl_easy_setopt(easy, CURLOPT_CAPATH, NULL);
+        curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L); // curl's cached store would replace ours
+        curl_easy_setopt(easy, CURLOPT_SSL_CTX_FUNCTION, use_trust_store);
         curl_easy_setopt(easy, CURLOPT_SSL_CTX_DATA, client);
-        // The CA store libcurl caches is shared between connections: ours must not leak into it.
-        // The cost: a new TLS connection parses the system bundle again (about 20 ms, see
-        // BENCHMARKS.md); kept-alive connections, which the extension uses, do not pay it.
-        curl_easy_setopt(easy, CURLOPT_CA_CACHE_TIMEOUT, 0L);
+    } else if (client->ca_bundle_path) {
+        curl_easy_setopt(easy, CURLOPT_CAINFO, client->ca_bundle_path);
     }
     pthread_mutex_lock(&client->lock);
     int stopped = client->stopped;

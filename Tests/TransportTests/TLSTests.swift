@@ -21,6 +21,25 @@ struct TLSTests {
         }
     }
 
+    @Test("the bundle and the extra CA are one trust store, kept for every new connection")
+    func bundleAndExtraCA() async throws {
+        let fixture = try Self.fixture.get()
+        let unrelated = try TLSFixture()  // another CA, which signed nothing the server presents
+        try await fixture.withServer { port in
+            for tls in [
+                TLSConfiguration(extraCAPEM: unrelated.caPEM, caBundlePath: fixture.caPath),  // the bundle's CA signed it
+                TLSConfiguration(extraCAPEM: fixture.caPEM, caBundlePath: unrelated.caPath),  // the extra CA signed it
+            ] {
+                let client = try HTTPClient(tls: tls)
+                for _ in 0..<3 {
+                    let response = try await client.execute(HTTPRequest(url: "https://127.0.0.1:\(port)/", headers: ["connection": "close"]))
+                    #expect(response.status == 200)
+                    #expect(!response.timings.reusedConnection, "each request on a new TLS connection")
+                }
+            }
+        }
+    }
+
     @Test("fails without the CA: the system roots do not know it")
     func failsWithoutTheCA() async throws {
         let fixture = try Self.fixture.get()
