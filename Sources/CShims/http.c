@@ -16,6 +16,7 @@
 // and wake the loop; all curl calls on the multi and its easy handles happen on the loop thread.
 
 struct eapm_http_transfer {
+    eapm_http_client *client;
     CURL *easy;
     struct curl_slist *headers;
     long timeout_ms;
@@ -40,9 +41,14 @@ struct eapm_http_transfer {
 struct eapm_http_client {
     CURLM *multi;
     CURLSH *share;
-    pthread_mutex_t lock;          // guards `submitted` and `stopped`
+    pthread_mutex_t lock;          // guards `submitted`, `stopped` and the idle handles
     eapm_http_transfer *submitted; // handed over by any thread, not yet started
     int stopped;
+    // Easy handles of finished transfers, reset, for the next ones: a new handle costs a resolver
+    // (c-ares reads resolv.conf and allocates its tables: ~25 us), a reused one nothing.
+    CURL *idle_easies[8];
+    int idle_count;
+    long easies_made;
     // Loop thread only:
     eapm_http_transfer *active;    // in the multi handle
     eapm_http_transfer *waiting;   // retries waiting for their delay
@@ -158,10 +164,15 @@ static void cancel_list(eapm_http_client *client, eapm_http_transfer *_Nullable 
 
 void eapm_http_client_destroy(eapm_http_client *client, void (*cancelled)(eapm_http_transfer *)) {
     if (!client) return;
+    pthread_mutex_lock(&client->lock);
+    client->stopped = 1; // transfers destroyed from here on free their handles
+    pthread_mutex_unlock(&client->lock);
     cancel_list(client, client->submitted, cancelled);
     cancel_list(client, client->active, cancelled);
     cancel_list(client, client->waiting, cancelled);
     cancel_list(client, client->done, cancelled);
+    // Before the share handle, which a handle keeps a reference to even after a reset.
+    for (int i = 0; i < client->idle_count; i++) curl_easy_cleanup(client->idle_easies[i]);
     if (client->multi) curl_multi_cleanup(client->multi);
     if (client->share) curl_share_cleanup(client->share);
     if (client->extra_cas) sk_X509_pop_free(client->extra_cas, X509_free);
@@ -218,16 +229,43 @@ static CURLcode use_trust_store(CURL *easy, void *ssl_ctx, void *user) {
     return CURLE_OK;
 }
 
-eapm_http_transfer *eapm_http_transfer_create(const char *method, const char *url, const uint8_t *body,
-                                              size_t body_count, long timeout_ms, long connect_timeout_ms,
-                                              uint64_t deadline_ms, size_t max_response_bytes,
-                                              eapm_retry_policy retry, eapm_error *error) {
+static CURL *_Nullable take_easy(eapm_http_client *client) {
+    pthread_mutex_lock(&client->lock);
+    CURL *easy = client->idle_count > 0 ? client->idle_easies[--client->idle_count] : NULL;
+    if (!easy) client->easies_made++;
+    pthread_mutex_unlock(&client->lock);
+    return easy ? easy : curl_easy_init();
+}
+
+// A finished transfer's handle, reset to no options (its resolver and share handle stay).
+static void give_back_easy(eapm_http_client *client, CURL *easy) {
+    curl_easy_reset(easy);
+    pthread_mutex_lock(&client->lock);
+    int kept = !client->stopped && client->idle_count < (int)(sizeof client->idle_easies / sizeof *client->idle_easies);
+    if (kept) client->idle_easies[client->idle_count++] = easy;
+    pthread_mutex_unlock(&client->lock);
+    if (!kept) curl_easy_cleanup(easy);
+}
+
+long eapm_http_client_easies_made(eapm_http_client *client) {
+    pthread_mutex_lock(&client->lock);
+    long made = client->easies_made;
+    pthread_mutex_unlock(&client->lock);
+    return made;
+}
+
+eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, const char *method, const char *url,
+                                              const uint8_t *body, size_t body_count, long timeout_ms,
+                                              long connect_timeout_ms, uint64_t deadline_ms,
+                                              size_t max_response_bytes, eapm_retry_policy retry,
+                                              eapm_error *error) {
     eapm_http_transfer *transfer = calloc(1, sizeof *transfer);
-    if (!transfer || !(transfer->easy = curl_easy_init())) {
+    if (!transfer || !(transfer->easy = take_easy(client))) {
         free(transfer);
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for an HTTP transfer");
         return NULL;
     }
+    transfer->client = client;
     transfer->timeout_ms = timeout_ms;
     transfer->deadline_ms = deadline_ms;
     transfer->max_response = max_response_bytes;
@@ -572,7 +610,7 @@ void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context)
 
 void eapm_http_transfer_destroy(eapm_http_transfer *transfer) {
     if (!transfer) return;
-    if (transfer->easy) curl_easy_cleanup(transfer->easy);
+    if (transfer->easy) give_back_easy(transfer->client, transfer->easy);
     curl_slist_free_all(transfer->headers);
     eapm_buffer_free(&transfer->body);
     eapm_buffer_free(&transfer->header_lines);

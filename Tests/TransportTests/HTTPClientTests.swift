@@ -15,7 +15,27 @@ struct HTTPClientTests {
                 if index > 0 { #expect(response.timings.reusedConnection) }
             }
             #expect(server.connectionCount == 1)
+            #expect(client.curlHandlesMade == 1, "each request reuses the last one's curl handle")
             #expect(server.requests.map { String(decoding: $0.body, as: UTF8.self) } == (0..<20).map { "event \($0)" })
+        }
+    }
+
+    @Test("a reused curl handle carries nothing of its previous request")
+    func reusedHandleStartsClean() async throws {
+        let client = try HTTPClient()
+        try await TestHTTPServer.with(behaviour: { _, _ in .respond(status: 200) }) { server in
+            let url = "http://127.0.0.1:\(server.port)"
+            _ = try await client.execute(HTTPRequest(method: "POST", url: url + "/first", headers: ["X-First": "1"], body: Array("body".utf8)))
+            _ = try await client.execute(HTTPRequest(url: url + "/second"))
+            _ = try await client.execute(HTTPRequest(method: "PUT", url: url + "/third", body: Array("put".utf8)))
+            #expect(client.curlHandlesMade == 1, "one handle, reused")
+            let requests = server.requests
+            #expect(requests.map(\.method) == ["POST", "GET", "PUT"])
+            #expect(requests.map(\.uri) == ["/first", "/second", "/third"])
+            #expect(requests[1].header("x-first") == nil)
+            #expect(requests[1].body.isEmpty)
+            #expect(requests[2].header("x-first") == nil)
+            #expect(String(decoding: requests[2].body, as: UTF8.self) == "put")
         }
     }
 

@@ -131,10 +131,14 @@ void eapm_http_client_stop(eapm_http_client *client);
 void eapm_http_client_destroy(eapm_http_client *_Nullable client,
                               void (*_Nullable cancelled)(eapm_http_transfer *transfer));
 
-/// A new request. `body` is copied. `deadline_ms` is an absolute CLOCK_MONOTONIC time bounding all
-/// attempts and waits (0: none); `timeout_ms` bounds each attempt; `connect_timeout_ms` its connect.
+/// How many curl handles the client has made: finished transfers hand theirs back for reuse. Thread-safe.
+long eapm_http_client_easies_made(eapm_http_client *client);
+
+/// A new request for `client` (which must outlive it). `body` is copied. `deadline_ms` is an
+/// absolute CLOCK_MONOTONIC time bounding all attempts and waits (0: none); `timeout_ms` bounds
+/// each attempt; `connect_timeout_ms` its connect.
 eapm_http_transfer *_Nullable eapm_http_transfer_create(
-    const char *method, const char *url, const uint8_t *_Nullable body, size_t body_count,
+    eapm_http_client *client, const char *method, const char *url, const uint8_t *_Nullable body, size_t body_count,
     long timeout_ms, long connect_timeout_ms, uint64_t deadline_ms, size_t max_response_bytes,
     eapm_retry_policy retry, eapm_error *error);
 /// Adds a request header line, "Name: value".
@@ -164,6 +168,7 @@ eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_htt
 /// The caller's pointer carried by the transfer (set before submitting).
 void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer);
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *_Nullable context);
+/// Frees the transfer; its curl handle goes back to its client for the next transfer.
 void eapm_http_transfer_destroy(eapm_http_transfer *_Nullable transfer);
 
 /// CLOCK_MONOTONIC in milliseconds, the clock of `deadline_ms`.

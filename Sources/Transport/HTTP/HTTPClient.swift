@@ -50,6 +50,9 @@ public final class HTTPClient: Sendable {
         eapm_http_client_destroy(handle.pointer) { transfer in HTTPClient.complete(transfer) }
     }
 
+    /// How many curl handles this client has made; finished requests hand theirs back for the next.
+    public var curlHandlesMade: Int { eapm_http_client_easies_made(handle.pointer) }
+
     /// Sends the request (with retries as its policy says) and returns the last answer. Throws
     /// only when no HTTP answer came at all; any status, 4xx and 5xx included, is a response.
     public func execute(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
@@ -78,7 +81,7 @@ public final class HTTPClient: Sendable {
             jitter: request.retry.jitter, retry_unavailable: request.retry.retriesUnavailable ? 1 : 0)
         let created = request.body.withUnsafeBufferPointer { body in
             eapm_http_transfer_create(
-                request.method, request.url, body.baseAddress, body.count,
+                handle.pointer, request.method, request.url, body.baseAddress, body.count,
                 request.timeout == .zero ? 0 : Int(max(1, request.timeout.milliseconds)), Int(request.connectTimeout?.milliseconds ?? 0),
                 request.deadline?.monotonicMilliseconds ?? 0, request.maxResponseBytes, retry, &error)
         }
@@ -115,17 +118,19 @@ public final class HTTPClient: Sendable {
     }
 
     /// Hands a finished (or cancelled) transfer's outcome to its waiting caller and frees it.
+    /// The transfer is freed before its caller resumes, so that a next request reuses its curl handle.
     private static func complete(_ transfer: OpaquePointer) {
-        defer { eapm_http_transfer_destroy(transfer) }
-        guard let raw = eapm_http_transfer_context(transfer) else { return }
+        guard let raw = eapm_http_transfer_context(transfer) else {
+            eapm_http_transfer_destroy(transfer)
+            return
+        }
         let pending = Unmanaged<PendingTransfer>.fromOpaque(raw).takeRetainedValue()
         var result = eapm_http_result()
         var error = eapm_error()
-        if eapm_http_transfer_result(transfer, &result, &error) != EAPM_OK {
-            pending.continuation.resume(returning: .failure(TransportError(error)))
-            return
-        }
-        pending.continuation.resume(returning: .success(HTTPResponse(result)))
+        let outcome: Result<HTTPResponse, TransportError> =
+            eapm_http_transfer_result(transfer, &result, &error) == EAPM_OK ? .success(HTTPResponse(result)) : .failure(TransportError(error))
+        eapm_http_transfer_destroy(transfer)
+        pending.continuation.resume(returning: outcome)
     }
 
     private static let globalInitFailure: TransportError? = {
