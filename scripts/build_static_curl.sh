@@ -10,8 +10,8 @@
 # Idempotent: a finished build is reused.
 #
 # usage: scripts/build_static_curl.sh CACHE_DIR
-#   CACHE_DIR/prefix/{include,lib/{libcurl,libssl,libcrypto,libz}.a}, CACHE_DIR/pkgconfig/*.pc,
-#   CACHE_DIR/licenses/ (curl's, OpenSSL's and zlib's licence texts)
+#   CACHE_DIR/prefix/{include,lib/{libcurl,libcares,libssl,libcrypto,libz}.a}, CACHE_DIR/pkgconfig/*.pc,
+#   CACHE_DIR/licenses/ (curl's, c-ares', OpenSSL's and zlib's licence texts)
 set -euo pipefail
 cache=$(mkdir -p "$1" && cd "$1" && pwd)
 prefix=$cache/prefix
