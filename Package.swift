@@ -9,8 +9,9 @@ let swiftSettings: [SwiftSetting] = [
 ]
 
 /// The extension's own modules also leave out Swift's string-processing (regex) module, which
-/// every module imports implicitly: one call into it links 1.2 MB into the static binary and
-/// two more shared objects into the dynamic one. Without the import, such a call does not compile.
+/// every module imports implicitly: one call into it links 1.2 MB into the layer's static binary.
+/// Without the import, such a call does not compile. (The dynamic build still loads the module's
+/// shared objects: swift-nio and swift-log import it.)
 let extensionSwiftSettings = swiftSettings + [
     .unsafeFlags(["-Xfrontend", "-disable-implicit-string-processing-module-import"]),
 ]
