@@ -6,7 +6,7 @@ APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gz
 PYTHON_PACKAGES := jsonschema
 SCENARIO ?= scenarios/happy-path.json
 
-.PHONY: deps build test test-sanitized test-asan test-tsan release check-no-foundation demo bench fuzz soak clean layer test-layer
+.PHONY: deps build test check-standalone test-sanitized test-asan test-tsan release check-no-foundation demo bench fuzz soak clean layer test-layer
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \
@@ -28,9 +28,16 @@ build: deps
 
 # Serial: on 2 cores, tests that wait on child processes would starve the in-process servers of
 # others running beside them (Swift's cooperative pool has one thread per core).
-test: build
+test: check-standalone build
 	$(SWIFT) test --no-parallel
 	$(MAKE) check-no-foundation
+
+# The repository stands alone: no tracked file may point at the team's shelf beside a checkout
+# (what a build or test needs is vendored, e.g. spec/apm-intake-v2/).
+check-standalone:
+	@if git grep -nE '\.\./shared' -- . ; then \
+		echo "FAIL: tracked files refer to a folder outside the repository"; exit 1; \
+	else echo "ok: no tracked file refers to a folder outside the repository"; fi
 
 # The whole suite under the sanitizers, each in its own scratch path (git-ignored) so the normal
 # build stays as it is; the end-to-end tests run the sanitized extension built beside the tests.

@@ -7,6 +7,7 @@
       stdin closes.
   moto_fixture.py secret-string ENDPOINT NAME VALUE
   moto_fixture.py secret-binary ENDPOINT NAME VALUE      (VALUE's UTF-8 bytes, stored as binary)
+  moto_fixture.py secret-binary-hex ENDPOINT NAME HEX    (any bytes, given in hex, stored as binary)
   moto_fixture.py import-certificate ENDPOINT CERT_PEM KEY_PEM CHAIN_PEM
       Seeds through boto3 (region: $FIXTURE_REGION, default us-east-1) and prints the secret's ARN or the certificate's ARN.
 """
@@ -60,6 +61,8 @@ def main(argv):
         print(client("secretsmanager", argv[2]).create_secret(Name=argv[3], SecretString=argv[4])["ARN"])
     elif command == "secret-binary":
         print(client("secretsmanager", argv[2]).create_secret(Name=argv[3], SecretBinary=argv[4].encode())["ARN"])
+    elif command == "secret-binary-hex":
+        print(client("secretsmanager", argv[2]).create_secret(Name=argv[3], SecretBinary=bytes.fromhex(argv[4]))["ARN"])
     elif command == "import-certificate":
         def read(path):
             with open(path, "rb") as f:

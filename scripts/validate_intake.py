@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
-"""Validate APM intake v2 ndjson against the schemas in shared/spec/apm-intake-v2.
+"""Validate APM intake v2 ndjson against the schemas vendored in spec/apm-intake-v2.
 
 Input: ndjson where each intake body starts with its {"metadata": ...} line, as
 `lambda-sim --events FILE` and `SimulationReport.writeSinkEvents(toNDJSON:)` write it (several
-bodies simply follow each other). Rules (see the spec README): the first line is metadata; every
+bodies simply follow each other). Rules (spec/apm-intake-v2/README.md): the first line is metadata; every
 other line is an object with exactly one key out of transaction, span, error, metricset, log,
 valid per that schema under Draft 7. Exit 0 when everything validates, 1 otherwise (each problem
 printed as FILE:LINE: message), 2 on usage errors.
@@ -18,7 +18,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 EVENT_TYPES = ("transaction", "span", "error", "metricset", "log")
-DEFAULT_SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "spec", "apm-intake-v2")
+DEFAULT_SPEC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "spec", "apm-intake-v2")
 
 
 def load_validators(spec_dir):

@@ -16,6 +16,10 @@ import Musl
 public enum ExtensionProcess {
     public static let version = "0.1.0"
     public static let userAgent = "apm-aws-lambda/\(version)"
+    /// Registration is answered at once by Lambda; one that takes longer will not succeed.
+    static let registrationTimeout = Duration.seconds(1)
+    /// From the start of a registration that fails to the exit, init error report included.
+    static let registrationFailureExitMilliseconds: UInt64 = 1900
 
     /// - Parameters:
     ///   - name: the name to register under: the executable's file name, as Lambda expects.
@@ -66,15 +70,36 @@ public enum ExtensionProcess {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
         // Registration does not wait for AWS (Secrets Manager, ACM): those calls run meanwhile,
         // concurrently with each other, each bounded by its own timeout.
-        async let registration = api.register(name: name)
-        let aws = await AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
+        let registrationStart = Deadline.now
+        async let registering = api.register(
+            name: name, events: configuration.isManagedInstances ? .shutdownOnly : .invokeAndShutdown,
+            deadline: .after(Self.registrationTimeout))
+        async let fetching = AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
+        let registration: ExtensionsAPIClient.Registration
+        do {
+            registration = try await registering
+        } catch {
+            // Lambda fails the init of a function whose extension exits unregistered; say why on
+            // the way out, where the platform may still listen (no identifier: there is none).
+            logger.error("registration failed: exiting", metadata: ["error": "\(error)"])
+            await api.reportInitError(
+                identifier: nil, errorType: "Extension.RegistrationFailed", message: "\(error)",
+                deadline: Deadline(monotonicMilliseconds: registrationStart.monotonicMilliseconds + Self.registrationFailureExitMilliseconds))
+            return 1
+        }
+        let identifier = registration.identifier
+        if registration.events == .shutdownOnly {
+            logger.info(
+                "registered for SHUTDOWN only: the platform sends extensions no INVOKE here (Lambda Managed Instances)",
+                metadata: ["initialization.type": "\(configuration.initializationType ?? "")"])
+        }
+        let aws = await fetching
         var apmTLS = tls
         switch aws.certificateAuthority {
         case .failure(let error):
             let arn = configuration.serverCAACMID ?? ""
             logger.error("could not fetch the APM Server CA from AWS Certificate Manager", metadata: ["acm.arn": "\(arn)", "reason": "\(error)"])
-            await api.reportInitError(
-                identifier: try? await registration, errorType: "Extension.ACMError", message: "GetCertificate \(arn): \(error)")
+            await api.reportInitError(identifier: identifier, errorType: "Extension.ACMError", message: "GetCertificate \(arn): \(error)")
             return 1
         case .success(let pem):
             apmTLS.extraCAPEM = (apmTLS.extraCAPEM.map { $0 + "\n" } ?? "") + pem
@@ -86,10 +111,17 @@ public enum ExtensionProcess {
             apmHTTP = sharesClient ? http : try HTTPClient(tls: apmTLS)
         } catch {
             logger.error("could not create the APM Server HTTP client", metadata: ["error": "\(error)"])
-            await api.reportInitError(identifier: try? await registration, errorType: "Extension.TLSConfigurationError", message: "\(error)")
+            await api.reportInitError(identifier: identifier, errorType: "Extension.TLSConfigurationError", message: "\(error)")
             return 1
         }
-        let authorization = aws.authorization(configuration: configuration, logger: logger)
+        let authorization: APMServerClient.Authorization?
+        do {
+            authorization = try aws.authorization(configuration: configuration, logger: logger)
+        } catch {
+            logger.error("unusable secret from AWS Secrets Manager", metadata: ["secret.id": "\(error.id)", "reason": "\(error)"])
+            await api.reportInitError(identifier: identifier, errorType: error.lambdaErrorType, message: error.description)
+            return 1
+        }
         let apmServer = APMServerClient(
             serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: apmHTTP)
         let forwarder: Forwarder
@@ -112,7 +144,6 @@ public enum ExtensionProcess {
             },
             transactionsReported: { ids in await tracker.transactionsReported(ids) })
 
-        // Registration and binding the receiver are independent: do them at once.
         let receiverServer: HTTPServer
         do {
             let receiver = try AgentReceiver(
@@ -122,17 +153,8 @@ public enum ExtensionProcess {
                 host: configuration.receiverHost, port: configuration.receiverPort,
                 requestTimeout: configuration.receiverTimeout, group: group)
         } catch {
-            let identifier = try? await registration
             logger.error("could not start the agent receiver", metadata: ["port": "\(configuration.receiverPort)", "error": "\(error)"])
             await api.reportInitError(identifier: identifier, errorType: "Extension.ReceiverFailed", message: "\(error)")
-            return 1
-        }
-        let identifier: String
-        do {
-            identifier = try await registration
-        } catch {
-            logger.error("registration failed", metadata: ["error": "\(error)"])
-            await receiverServer.close()
             return 1
         }
         logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverServer.port)"])
@@ -183,7 +205,7 @@ public enum ExtensionProcess {
         // Lambda takes init errors from registered extensions: register, then report.
         if let http = try? HTTPClient() {
             let api = ExtensionsAPIClient(runtimeAPI: runtimeAPI, http: http)
-            let identifier = try? await api.register(name: name)
+            let identifier = try? await api.register(name: name, events: .invokeAndShutdown, deadline: .after(registrationTimeout)).identifier
             await api.reportInitError(identifier: identifier, errorType: type, message: message)
         }
         return 1

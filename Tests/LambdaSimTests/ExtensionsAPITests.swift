@@ -34,17 +34,36 @@ struct ExtensionsAPITests {
         let platform = try await PlatformHarness.start()
         _ = try await platform.register()
         let next = try await platform.request("GET", "/2020-01-01/extension/event/next", identifier: identifier)
-        let initError = try await platform.request("POST", "/2020-01-01/extension/init/error", identifier: identifier)
+        let exitError = try await platform.request("POST", "/2020-01-01/extension/exit/error", identifier: identifier)
         let subscribe = try await platform.request("PUT", "/2022-07-01/telemetry", identifier: identifier, body: "{}")
+        var refused = [next, exitError, subscribe]
+        // An init error may come from an extension that never registered: only a wrong identifier is refused.
+        let initError = try await platform.request("POST", "/2020-01-01/extension/init/error", identifier: identifier)
+        if identifier != nil { refused.append(initError) }
         await platform.stop()
 
-        for response in [next, initError, subscribe] {
+        for response in refused {
             #expect(response.status == 403)
             let body = try parseJSON(response.body)
             #expect(body["errorType"]?.stringValue == "Extension.InvalidIdentifier")
             #expect(body["errorMessage"]?.stringValue != nil)
         }
         #expect(await platform.state.nextCallCount == 0)
+        #expect(await platform.state.exitErrors.isEmpty)
+        #expect(await platform.state.initErrors.count == (identifier == nil ? 1 : 0))
+    }
+
+    @Test func initErrorWithoutIdentifierIsRecorded() async throws {
+        let platform = try await PlatformHarness.start()
+        let response = try await platform.request(
+            "POST", "/2020-01-01/extension/init/error", headers: [("Lambda-Extension-Function-Error-Type", "Extension.RegistrationFailed")],
+            body: #"{"errorMessage":"register answered 500","errorType":"Extension.RegistrationFailed"}"#)
+        await platform.stop()
+        #expect(response.status == 202)
+        let recorded = try #require(await platform.state.initErrors.first)
+        #expect(recorded.type == "Extension.RegistrationFailed")
+        #expect(recorded.identifier == nil)
+        #expect(recorded.body.contains("register answered 500"))
     }
 
     @Test func nextLongPollsUntilInvokeThenShutdown() async throws {

@@ -14,10 +14,12 @@ struct AWSInitResultsTests {
         _ variables: [String: String], apiKey: Result<String, AWSError>? = nil, token: Result<String, AWSError>? = nil
     ) throws -> (String?, [String]) {
         let configuration = try Configuration(environment: Self.base.merging(variables) { $1 })
-        let results = AWSInitResults(apiKeySecret: apiKey, secretTokenSecret: token, certificateAuthority: nil)
+        let results = AWSInitResults(
+            apiKeySecret: apiKey.map { $0.map { Array($0.utf8) } }, secretTokenSecret: token.map { $0.map { Array($0.utf8) } },
+            certificateAuthority: nil)
         let lines = CapturedLines()
         let logger = Logger(label: "test") { _ in CapturingHandler(lines: lines) }
-        let header = results.authorization(configuration: configuration, logger: logger)?.headerValue
+        let header = try results.authorization(configuration: configuration, logger: logger)?.headerValue
         return (header, lines.all)
     }
 
@@ -47,8 +49,40 @@ struct AWSInitResultsTests {
         #expect(lines.first?.contains("plain-k") == false)
     }
 
-    @Test func anEmptySecretIsNoCredential() throws {
-        #expect(try authorization(["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "k-id"], apiKey: .success("")).0 == nil)
+    @Test("an empty or whitespace-only secret is an init error naming the variable and the id", arguments: ["", " \n", "\r\n\t"])
+    func anEmptySecretIsAnInitError(value: String) throws {
+        let error = try #require(throws: UnusableSecret.self) {
+            try authorization(["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "apm/k-id", "ELASTIC_APM_API_KEY": "plain-k"], apiKey: .success(value))
+        }
+        #expect(error.reason == .empty)
+        #expect(error.description.contains("ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"))
+        #expect(error.description.contains("\"apm/k-id\""))
+        #expect(error.lambdaErrorType == "Extension.SecretsManagerError")
+    }
+
+    @Test("surrounding whitespace and line breaks are trimmed; inner spaces kept", arguments: [
+        ("token\n", "token"), ("  token \r\n", "token"), ("\ttoken", "token"), ("to ken", "to ken"), ("tökén\n", "tökén"),
+    ])
+    func credentialsAreTrimmed(stored: String, used: String) throws {
+        #expect(try AWSInitResults.credential(from: Array(stored.utf8)).get() == used)
+        let ids = ["ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID": "t-id"]
+        #expect(try authorization(ids, token: .success(stored)).0 == "Bearer \(used)")
+    }
+
+    @Test("bytes that are not UTF-8, or that hold control characters, are no credential")
+    func unusableBytes() {
+        #expect(AWSInitResults.credential(from: [0x74, 0xFF, 0xFE, 0x0A]) == .failure(.notUTF8))
+        #expect(AWSInitResults.credential(from: [0xC3]) == .failure(.notUTF8), "a truncated sequence")
+        #expect(AWSInitResults.credential(from: Array("key\r\nX-Injected: 1".utf8)) == .failure(.controlCharacters))
+        #expect(AWSInitResults.credential(from: Array("a\u{0}b".utf8)) == .failure(.controlCharacters))
+        #expect(AWSInitResults.credential(from: Array("a\u{7F}".utf8)) == .failure(.controlCharacters))
+    }
+
+    @Test("an unusable secret token fails even when an API key would win: the configuration is wrong either way")
+    func unusableSecretTokenBesideAnAPIKey() throws {
+        let ids = ["ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID": "k-id", "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID": "t-id"]
+        let error = try #require(throws: UnusableSecret.self) { try authorization(ids, apiKey: .success("k"), token: .success("")) }
+        #expect(error.id == "t-id")
     }
 }
 

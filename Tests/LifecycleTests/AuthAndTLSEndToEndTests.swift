@@ -121,12 +121,13 @@ extension EndToEndTests {
             #expect(tlsErrors.count == 1, "\(log)")
         }
 
-        @Test("API key from a SecretString, secret token from a SecretBinary; the secrets never logged")
+        @Test("API key from a SecretString, secret token from a SecretBinary (saved with its newline); the secrets never logged")
         func credentialsFromSecretsManager() async throws {
             let tls = try Self.tls.get()
             try await MotoServer.with { moto in
                 try moto.createSecret(name: "apm/api-key", string: "sm-api-key-value")
-                try moto.createSecret(name: "apm/token", binary: "sm-token-value")
+                // Saved from a file, final newline included: the credential is the trimmed text.
+                try moto.createSecret(name: "apm/token", bytes: Array("sm-token-value\n".utf8))
                 let base = moto.environment.merging(["ELASTIC_APM_SERVER_CA_CERT_FILE": tls.caPath, "ELASTIC_APM_LOG_LEVEL": "trace"]) { $1 }
 
                 // Both ids, and a plain key they override: the API key from Secrets Manager wins.
@@ -152,6 +153,29 @@ extension EndToEndTests {
                     #expect(SigV4Header(call.authorization)?.accessKeyID == MotoServer.accessKeyID)
                     #expect(call.securityToken == MotoServer.sessionToken)
                 }
+            }
+        }
+
+        @Test("a secret whose value cannot be a credential is an init error naming its id, never its value", arguments: [
+            [UInt8](arrayLiteral: 0x73, 0x6D, 0xFF, 0xFE, 0x0A), Array(" \r\n".utf8),
+        ])
+        func unusableSecretIsAnInitError(stored: [UInt8]) async throws {
+            let tls = try Self.tls.get()
+            try await MotoServer.with { moto in
+                try moto.createSecret(name: "apm/bad-token", bytes: stored)
+                let environment = moto.environment.merging([
+                    "ELASTIC_APM_SERVER_CA_CERT_FILE": tls.caPath, "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID": "apm/bad-token",
+                ]) { $1 }
+                let (report, log) = try await Self.run(Self.scenario(tls), environment: environment)
+                #expect(report.registered)
+                #expect(report.initErrors.map(\.type) == ["Extension.SecretsManagerError"], "\(log)")
+                #expect(report.initErrors.first?.body.contains("apm/bad-token") == true)
+                #expect(report.initErrors.first?.identifier != nil, "reported as the registered extension")
+                #expect(report.exitCode == 1)
+                #expect(report.sinkRequests.isEmpty)
+                let errors = log.split(separator: "\n").filter { $0.contains(#""log.level":"error""#) }
+                #expect(errors.count == 1 && errors.first?.contains("apm/bad-token") == true, "\(log)")
+                #expect(!log.contains("sm\u{FFFD}"), "the value is never printed")
             }
         }
 

@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Events the extension makes")
 struct EventTests {
-    @Test("a platform.report becomes the metricset DESIGN §8 specifies")
+    @Test("a platform.report becomes the platform metricset")
     func metricset() throws {
         let report = TelemetryEvent.Report(
             requestID: "req-1", status: "success", durationMilliseconds: 182.43, billedDurationMilliseconds: 183,

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs `scripts/validate_intake.py` (the intake v2 JSON schemas in `../shared/spec`) on an ndjson file.
+/// Runs `scripts/validate_intake.py` (the intake v2 JSON schemas vendored in `spec/apm-intake-v2`) on an ndjson file.
 public enum IntakeValidator {
     /// The validator's exit status (0: every line valid) and what it printed.
     public static func validate(ndjson path: String) throws -> (status: Int32, output: String) {

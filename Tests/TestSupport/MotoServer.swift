@@ -56,6 +56,12 @@ public final class MotoServer: Sendable {
         try seed(["secret-binary", endpoint, name, value])
     }
 
+    /// Creates a secret holding `bytes`, whatever they are, as `SecretBinary`; returns its ARN.
+    @discardableResult
+    public func createSecret(name: String, bytes: [UInt8]) throws -> String {
+        try seed(["secret-binary-hex", endpoint, name, bytes.map { String(format: "%02x", $0) }.joined()])
+    }
+
     /// Imports a certificate (PEM files) into ACM; returns its ARN.
     public func importCertificate(certificatePath: String, privateKeyPath: String, chainPath: String? = nil) throws -> String {
         try seed(["import-certificate", endpoint, certificatePath, privateKeyPath, chainPath ?? ""])

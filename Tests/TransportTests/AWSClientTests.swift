@@ -13,10 +13,13 @@ struct AWSClientMotoTests {
         try await MotoServer.with { moto in
             try moto.createSecret(name: "apm/api-key", string: "key-from-string")
             try moto.createSecret(name: "apm/binary", binary: "token-from-binary")
+            let everyByte: [UInt8] = Array(0...255).reversed()
+            try moto.createSecret(name: "apm/every-byte", bytes: everyByte)
             let client = SecretsManagerClient(http: try HTTPClient(), environment: environment(moto))
 
-            #expect(try await client.secretValue(id: "apm/api-key") == "key-from-string")
-            #expect(try await client.secretValue(id: "apm/binary") == "token-from-binary")
+            #expect(try await client.secretValue(id: "apm/api-key") == Array("key-from-string".utf8))
+            #expect(try await client.secretValue(id: "apm/binary") == Array("token-from-binary".utf8))
+            #expect(try await client.secretValue(id: "apm/every-byte") == everyByte, "SecretBinary comes back byte for byte")
             let error = try await #require(throws: AWSError.self) { try await client.secretValue(id: "apm/missing") }
             #expect(error.code == .service)
             #expect(error.status == 400 || error.status == 404)
@@ -24,7 +27,7 @@ struct AWSClientMotoTests {
 
             // What moto saw: SigV4 for secretsmanager in our region, with the session token.
             let requests = moto.requests.filter { $0.target == "secretsmanager.GetSecretValue" }
-            #expect(requests.count == 3)
+            #expect(requests.count == 4)
             for request in requests {
                 #expect(SigV4Header(request.authorization)?.scope == "\(MotoServer.region)/secretsmanager/aws4_request")
                 #expect(SigV4Header(request.authorization)?.accessKeyID == MotoServer.accessKeyID)
@@ -94,7 +97,7 @@ struct AWSClientWireTests {
             .respond(status: 200, body: Array(#"{"Name":"n","SecretBinary":"c2VjcmV0IGJ5dGVz"}"#.utf8))
         }) { server in
             let client = SecretsManagerClient(http: try HTTPClient(), environment: Self.environment(port: server.port, service: .secretsManager))
-            #expect(try await client.secretValue(id: "my/secret") == "secret bytes")
+            #expect(try await client.secretValue(id: "my/secret") == Array("secret bytes".utf8))
             let request = try #require(server.requests.first)
             #expect(request.method == "POST")
             #expect(request.uri == "/")

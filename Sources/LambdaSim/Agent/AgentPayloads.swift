@@ -1,7 +1,7 @@
 import JSON
 
 /// The APM data a Node.js agent in the function would send for one invocation, as intake v2
-/// events (every line validates against the schemas in `shared/spec/apm-intake-v2`). Ids are
+/// events (every line validates against the schemas in `spec/apm-intake-v2`). Ids are
 /// derived from the invocation's index, so runs are reproducible.
 struct AgentPayloads: Sendable {
     let scenario: Scenario

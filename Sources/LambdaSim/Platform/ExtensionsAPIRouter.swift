@@ -8,6 +8,7 @@ struct ExtensionsAPIRouter: Sendable {
     let functionName: String
     let telemetry: TelemetryAvailability
     let refusal: SubscriptionRefusal
+    var registrationFailure: RegistrationFailure? = nil
 
     enum Paths {
         static let register = "/2020-01-01/extension/register"
@@ -34,9 +35,13 @@ struct ExtensionsAPIRouter: Sendable {
             if case .failure(let status) = event { return .respond(.json(status, event.json)) }
             return .respond(.json(200, event.json, headers: [("Lambda-Extension-Event-Identifier", "0")]))
         case ("POST", Paths.initError), ("POST", Paths.exitError):
-            guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
+            // An init error may come without an identifier: from an extension whose registration failed.
+            let identifier = request.headers[Headers.identifier]
+            let unidentifiedInitError = request.path == Paths.initError && identifier == nil
+            let known = await state.isValid(identifier: identifier)
+            guard unidentifiedInitError || known else { return .respond(Self.invalidIdentifier) }
             await state.recordError(
-                initPhase: request.path == Paths.initError, type: request.headers[Headers.errorType],
+                initPhase: request.path == Paths.initError, type: request.headers[Headers.errorType], identifier: identifier,
                 body: String(decoding: request.body, as: UTF8.self))
             return .respond(.json(202, #"{"status":"OK"}"#))
         case ("PUT", Paths.telemetry):
@@ -52,6 +57,17 @@ struct ExtensionsAPIRouter: Sendable {
         guard let name = request.headers[Headers.name], !name.isEmpty else {
             return .respond(.json(
                 400, #"{"errorMessage":"missing Lambda-Extension-Name header","errorType":"InvalidRequest"}"#))
+        }
+        if let registrationFailure {
+            await state.registrationFailed()
+            switch registrationFailure {
+            case .serverError:
+                return .respond(.json(500, #"{"errorMessage":"internal error","errorType":"ServerError"}"#))
+            case .forbidden:
+                return .respond(.json(403, #"{"errorMessage":"extension not allowed","errorType":"Extension.AccessDenied"}"#))
+            case .reset: return .close
+            case .noAnswer: return .ignore
+            }
         }
         let registration = await state.register(name: name)
         var writer = JSONWriter()

@@ -20,6 +20,8 @@ actor ExtensionsAPIState {
     private var waitingNext: CheckedContinuation<PlatformEvent?, Never>?
     private var queuedEvents: [PlatformEvent] = []
     private(set) var initErrors: [RecordedError] = []
+    /// When registrations were refused (the scenario's `registrationFailure`).
+    private(set) var failedRegistrationTimes: [Double] = []
     private(set) var exitErrors: [RecordedError] = []
 
     init(clock: SimulationClock) {
@@ -54,8 +56,12 @@ actor ExtensionsAPIState {
         return await withCheckedContinuation { waitingNext = $0 }
     }
 
-    func recordError(initPhase: Bool, type: String?, body: String) {
-        let error = RecordedError(type: type, body: body, atMs: clock.elapsedMs())
+    func registrationFailed() {
+        failedRegistrationTimes.append(clock.elapsedMs())
+    }
+
+    func recordError(initPhase: Bool, type: String?, identifier: String?, body: String) {
+        let error = RecordedError(type: type, identifier: identifier, body: body, atMs: clock.elapsedMs())
         if initPhase { initErrors.append(error) } else { exitErrors.append(error) }
     }
 

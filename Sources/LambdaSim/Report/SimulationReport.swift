@@ -23,6 +23,10 @@ public struct SimulationReport: Codable, Sendable {
     public var shutdownAtMs: Double?
     /// The exit status; negative: killed by that signal; nil: it never exited.
     public var exitCode: Int32?
+    /// When the process exited, if it did.
+    public var exitedAtMs: Double?
+    /// When `/extension/register` was refused (a scenario's `registrationFailure`).
+    public var failedRegistrationsAtMs: [Double] = []
     /// Whether it exited within the 2 s Lambda gives extensions after SHUTDOWN.
     public var exitedWithinShutdownBudget: Bool
     /// From process start to `/extension/register`.

@@ -25,6 +25,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var sinkTLS: SinkTLS?
     /// After the last invocation, `/event/next` answers 500 instead of SHUTDOWN.
     public var nextEventFailure: Bool
+    /// `/extension/register` fails this way; nil: it succeeds. The extension is then expected to
+    /// report an init error (without identifier) and exit non-zero, within Lambda's init phase.
+    public var registrationFailure: RegistrationFailure?
     /// How the telemetry delivery misbehaves, if it does.
     public var telemetryFaults: [TelemetryFault]
     /// Sample the extension's memory and descriptors every this many invocations.
@@ -37,7 +40,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
         environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
-        telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
+        registrationFailure: RegistrationFailure? = nil, telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -50,6 +53,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.environment = environment
         self.sinkTLS = sinkTLS
         self.nextEventFailure = nextEventFailure
+        self.registrationFailure = registrationFailure
         self.telemetryFaults = telemetryFaults
         self.resourceSampleEvery = max(1, resourceSampleEvery)
         self.invocations = invocations
@@ -110,7 +114,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, nextEventFailure, telemetryFaults, resourceSampleEvery, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, registrationFailure, telemetryFaults, resourceSampleEvery, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -127,6 +131,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         environment = try container.decodeIfPresent([String: String].self, forKey: .environment) ?? [:]
         sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
         nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
+        registrationFailure = try container.decodeIfPresent(RegistrationFailure.self, forKey: .registrationFailure)
         telemetryFaults = try container.decodeIfPresent([TelemetryFault].self, forKey: .telemetryFaults) ?? defaults.telemetryFaults
         resourceSampleEvery = max(1, try container.decodeIfPresent(Int.self, forKey: .resourceSampleEvery) ?? defaults.resourceSampleEvery)
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)

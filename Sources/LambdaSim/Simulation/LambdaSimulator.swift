@@ -8,6 +8,9 @@ public enum LambdaSimulator {
     static let initLimitMs = 10_000
     /// What Lambda gives external extensions after SHUTDOWN before SIGKILL.
     static let shutdownBudgetMs = 2_000
+    /// How soon an extension whose registration failed is to have exited (counted from that
+    /// registration), so that the function's init fails fast and says why.
+    static let registrationFailureExitMs = 2_000
 
     /// Runs the simulation to the end. Throws only when the simulation itself cannot run (a port,
     /// the binary cannot be started); a misbehaving extension is reported in `problems`.
@@ -19,7 +22,8 @@ public enum LambdaSimulator {
         let dispatcher = TelemetryDispatcher(client: client, clock: clock, faults: options.scenario.telemetryFaults)
         let router = ExtensionsAPIRouter(
             state: state, dispatcher: dispatcher, functionName: options.scenario.functionName,
-            telemetry: options.scenario.telemetry, refusal: options.scenario.subscriptionRefusal)
+            telemetry: options.scenario.telemetry, refusal: options.scenario.subscriptionRefusal,
+            registrationFailure: options.scenario.registrationFailure)
         let api: LoopbackHTTPServer
         do {
             api = try await LoopbackHTTPServer.start { await router.handle($0) }

@@ -37,7 +37,9 @@ struct SimulationRun: Sendable {
         }
         let watcher = Task {
             _ = await process.exited.wait(timeoutMs: nil)
+            let exitedAt = clock.elapsedMs()
             await state.abandon()
+            return exitedAt
         }
         defer {
             sampler.cancel()
@@ -66,6 +68,9 @@ struct SimulationRun: Sendable {
                     ? "did not call /event/next within the \(LambdaSimulator.initLimitMs) ms init limit"
                     : "exited during init without calling /event/next")
             }
+        } else if scenario.registrationFailure != nil {
+            // What Lambda expects of an extension it could not register: a prompt non-zero exit.
+            // It is judged below, once the exit is known.
         } else {
             report.problems.append(process.exited.value == nil
                 ? "did not register within the \(LambdaSimulator.initLimitMs) ms init limit"
@@ -134,10 +139,13 @@ struct SimulationRun: Sendable {
             report.problems.append("exited with status \(code) after SHUTDOWN")
         }
         report.peakRSSKB = process.peakRSSKB
+        if report.exitCode != nil { report.exitedAtMs = await watcher.value }
 
         // MARK: What was recorded
         if let registration = await state.registration { report.extensionName = registration.name }
         report.initErrors = await state.initErrors
+        report.failedRegistrationsAtMs = await state.failedRegistrationTimes
+        if scenario.registrationFailure != nil { report.problems += judgeExitAfterFailedRegistration(report) }
         report.exitErrors = await state.exitErrors
         report.nextCallsAtMs = await state.nextCallTimes
         report.sinkRequests = sink.requests
@@ -147,6 +155,23 @@ struct SimulationRun: Sendable {
         }
         report.telemetryDeliveries = await dispatcher.deliveries
         return report
+    }
+
+    /// An extension whose registration failed must exit non-zero, soon after its first refusal.
+    private func judgeExitAfterFailedRegistration(_ report: SimulationReport) -> [String] {
+        guard let refusedAt = report.failedRegistrationsAtMs.first else {
+            return report.registered ? [] : ["never tried to register"]
+        }
+        guard let exitedAt = report.exitedAtMs, let code = report.exitCode else {
+            return ["did not exit after its registration failed"]
+        }
+        var problems: [String] = []
+        if code == 0 { problems.append("exited 0 after its registration failed") }
+        let afterMs = exitedAt - refusedAt
+        if afterMs > Double(LambdaSimulator.registrationFailureExitMs) {
+            problems.append("exited \(Int(afterMs)) ms after its registration failed (more than \(LambdaSimulator.registrationFailureExitMs) ms)")
+        }
+        return problems
     }
 
     // MARK: One invocation

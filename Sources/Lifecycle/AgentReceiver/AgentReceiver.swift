@@ -4,8 +4,9 @@ public import NIOCore
 import Synchronization
 public import Transport
 
-/// The agent's side of the extension (DESIGN §6): intake on `/intake/v2/events`, transaction
-/// registration for proxy transactions, and every other path proxied to APM Server.
+/// The agent's side of the extension (docs/ARCHITECTURE.md, "Agent side"): intake on
+/// `/intake/v2/events`, transaction registration for proxy transactions, and every other path
+/// proxied to APM Server.
 public final class AgentReceiver: Sendable {
     /// Bodies over this many bytes, as received or once inflated, get 413.
     public static let maxBodyBytes = 8 << 20

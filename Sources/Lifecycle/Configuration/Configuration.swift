@@ -41,6 +41,12 @@ public struct Configuration: Sendable {
     public var runtimeAPI: String
     /// The function's own `ELASTIC_APM_SERVER_URL`, to warn when it bypasses the extension.
     public var agentServerURL: String?
+    /// How Lambda initialised this environment (`AWS_LAMBDA_INITIALIZATION_TYPE`): `on-demand`,
+    /// `provisioned-concurrency`, `snap-start` or `lambda-managed-instances`; nil when not set.
+    public var initializationType: String?
+    /// Lambda Managed Instances: many invocations at once, never frozen, and no INVOKE events for
+    /// extensions (they register for SHUTDOWN alone).
+    public var isManagedInstances: Bool { initializationType == "lambda-managed-instances" }
     /// Warnings found while reading (deprecated or unparsable-with-default variables).
     public var warnings: [String] = []
 
@@ -72,6 +78,7 @@ public struct Configuration: Sendable {
         apiKeySecretID = value(Variable.apiKeySecretID)
         secretTokenSecretID = value(Variable.secretTokenSecretID)
         agentServerURL = value(Variable.agentServerURL)
+        initializationType = value(Variable.initializationType)
 
         if let port = value(Variable.receiverPort) {
             guard let number = Int(port), (1...65535).contains(number) else {
@@ -209,6 +216,7 @@ public struct Configuration: Sendable {
         public static let caCertACMID = "ELASTIC_APM_SERVER_CA_CERT_ACM_ID"
         public static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
         public static let agentServerURL = "ELASTIC_APM_SERVER_URL"
+        public static let initializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
     }
 }
 

@@ -1,6 +1,6 @@
 public import JSON
 
-/// Turns a `platform.report` into the `metricset` event DESIGN §8 specifies. Pure.
+/// Turns a `platform.report` into the `metricset` event of docs/ARCHITECTURE.md, "Platform metrics". Pure.
 public enum PlatformMetrics {
     /// - Parameters:
     ///   - functionARN: `faas.id`.

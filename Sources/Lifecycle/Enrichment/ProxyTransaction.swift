@@ -1,7 +1,7 @@
 public import JSON
 
 /// The transaction an agent registered, completed by the extension when the agent could not
-/// report it (timeout, crash): DESIGN §8. Pure.
+/// report it (timeout, crash); the rules are in docs/ARCHITECTURE.md, "Proxy transactions". Pure.
 public enum ProxyTransaction {
     /// - Parameters:
     ///   - registered: the `transaction` object the agent registered.

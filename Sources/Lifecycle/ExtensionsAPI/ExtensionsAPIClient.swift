@@ -1,3 +1,4 @@
+import JSON
 public import Transport
 
 /// The Lambda Extensions API: register, the next event, and error reports.
@@ -17,16 +18,45 @@ public struct ExtensionsAPIClient: Sendable {
         self.http = http
     }
 
-    /// Registers for INVOKE and SHUTDOWN under `name` (the executable's file name, as Lambda expects);
-    /// returns the identifier every later call carries.
-    public func register(name: String) async throws(ExtensionsAPIError) -> String {
-        let response = try await send(HTTPRequest(
-            method: "POST", url: baseURL + "/register", headers: [Header.name: name, "Content-Type": "application/json"],
-            body: Array(#"{"events":["INVOKE","SHUTDOWN"]}"#.utf8), timeout: .seconds(5)))
+    /// What the extension registered for.
+    public enum Events: String, Sendable {
+        case invokeAndShutdown = #"["INVOKE","SHUTDOWN"]"#
+        /// Where the platform sends extensions no INVOKE (Lambda Managed Instances): `/event/next`
+        /// then answers only at SHUTDOWN.
+        case shutdownOnly = #"["SHUTDOWN"]"#
+    }
+
+    public struct Registration: Sendable, Equatable {
+        /// What every later call carries.
+        public var identifier: String
+        public var events: Events
+    }
+
+    /// Registers under `name` (the executable's file name, as Lambda expects) for `events`. When
+    /// the platform refuses `INVOKE` (403 `Extension.InvalidEventType`, as Managed Instances do),
+    /// registers again for SHUTDOWN alone instead of failing. Both attempts end by `deadline`.
+    public func register(name: String, events: Events, deadline: Deadline) async throws(ExtensionsAPIError) -> Registration {
+        let response = try await send(registration(name: name, events: events, deadline: deadline))
+        if events == .invokeAndShutdown, response.status == 403, Self.errorType(of: response) == "Extension.InvalidEventType" {
+            return try await register(name: name, events: .shutdownOnly, deadline: deadline)
+        }
         guard response.status == 200, let identifier = response.headers[Header.identifier], !identifier.isEmpty else {
             throw ExtensionsAPIError(.rejected, "register answered \(response.status): \(response.bodyText.prefix(300))")
         }
-        return identifier
+        return Registration(identifier: identifier, events: events)
+    }
+
+    private func registration(name: String, events: Events, deadline: Deadline) -> HTTPRequest {
+        HTTPRequest(
+            method: "POST", url: baseURL + "/register", headers: [Header.name: name, "Content-Type": "application/json"],
+            body: Array(#"{"events":"#.utf8) + Array(events.rawValue.utf8) + [UInt8(ascii: "}")],
+            timeout: .milliseconds(max(1, deadline.remainingMilliseconds)),
+            deadline: deadline)
+    }
+
+    /// The `errorType` of an Extensions API error answer, if it has one.
+    private static func errorType(of response: HTTPResponse) -> String? {
+        (try? JSONParser.parse(response.body))?["errorType"]?.stringValue
     }
 
     /// Blocks until Lambda has the next event; calling it is also how the extension says it is done.
@@ -40,9 +70,9 @@ public struct ExtensionsAPIClient: Sendable {
         return try LambdaEvent(json: response.body)
     }
 
-    /// Reports a failure during init (before the first `/event/next`).
-    public func reportInitError(identifier: String?, errorType: String, message: String) async {
-        await reportError(path: "/init/error", identifier: identifier, errorType: errorType, message: message)
+    /// Reports a failure during init (before the first `/event/next`), by `deadline` at the latest.
+    public func reportInitError(identifier: String?, errorType: String, message: String, deadline: Deadline? = nil) async {
+        await reportError(path: "/init/error", identifier: identifier, errorType: errorType, message: message, deadline: deadline)
     }
 
     /// Reports a failure after init; the extension exits afterwards.
@@ -50,11 +80,13 @@ public struct ExtensionsAPIClient: Sendable {
         await reportError(path: "/exit/error", identifier: identifier, errorType: errorType, message: message)
     }
 
-    private func reportError(path: String, identifier: String?, errorType: String, message: String) async {
+    private func reportError(path: String, identifier: String?, errorType: String, message: String, deadline: Deadline? = nil) async {
         var headers: HTTPFields = [Header.errorType: errorType, "Content-Type": "application/json"]
         if let identifier { headers.add(name: Header.identifier, value: identifier) }
         let body: JSONBody = ["errorMessage": .string(message), "errorType": .string(errorType)]
-        _ = try? await send(HTTPRequest(method: "POST", url: baseURL + path, headers: headers, body: body.bytes, timeout: .seconds(1)))
+        // Best effort, and never long: the process exits right after.
+        let timeout = Duration.milliseconds(min(1000, max(1, deadline?.remainingMilliseconds ?? 1000)))
+        _ = try? await send(HTTPRequest(method: "POST", url: baseURL + path, headers: headers, body: body.bytes, timeout: timeout))
     }
 
     private func send(_ request: HTTPRequest) async throws(ExtensionsAPIError) -> HTTPResponse {

@@ -1,4 +1,4 @@
-/// What ended the wait for an invocation (DESIGN §7, step 2).
+/// What ended the wait for an invocation (docs/ARCHITECTURE.md, "Per invocation", step 2).
 public enum InvocationEnd: Sendable, Equatable {
     /// The agent posted `flushed=true`.
     case agentFlushed

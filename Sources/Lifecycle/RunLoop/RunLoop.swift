@@ -1,7 +1,7 @@
 import Logging
 import Transport
 
-/// The invocation run loop (DESIGN §7) as an explicit state machine:
+/// The invocation run loop (docs/ARCHITECTURE.md, "Per invocation") as an explicit state machine:
 ///
 ///     waitingForEvent ──INVOKE──▶ invoked ──end──▶ flushing ──▶ waitingForEvent
 ///            │
@@ -28,7 +28,7 @@ struct RunLoop {
         }
     }
 
-    /// The margin DESIGN §7 keeps before the function's deadline.
+    /// How long before the function's deadline an invocation counts as ended and sends must stop.
     static let deadlineMarginMilliseconds: Int64 = 200
     /// Lambda gives external extensions 2000 ms at SHUTDOWN; leave room to exit.
     static let shutdownBudgetMilliseconds: Int64 = 1800
