@@ -135,10 +135,19 @@ public enum ExtensionProcess {
             logger.error("could not start compression", metadata: ["error": "\(error)"])
             return 1
         }
-        let tracker = InvocationTracker()
+        // Without INVOKE events (Managed Instances) invocations overlap and are never frozen: each
+        // one's end (its agent's flush or its platform.report) ships what is buffered at once.
+        let overlapping = registration.events == .shutdownOnly
+        if overlapping, configuration.sendStrategy == .syncFlush {
+            logger.info(
+                "\(Configuration.Variable.sendStrategy)=syncflush does not apply here (invocations overlap and are never frozen): data ships as batches fill, age, and invocations end")
+        }
+        let tracker = InvocationTracker(concurrentInvocations: overlapping)
         let endSignal = InvocationEndSignal()
         let receiverEvents = AgentReceiver.Events(
-            agentFlushed: { endSignal.agentFlushed() },
+            agentFlushed: {
+                if overlapping { await forwarder.invocationEnded() } else { endSignal.agentFlushed() }
+            },
             transactionRegistered: { requestID, transaction, _ in
                 await tracker.transactionRegistered(requestID: requestID, transaction: transaction)
             },
@@ -176,14 +185,17 @@ public enum ExtensionProcess {
                 for case .runtimeDone(let requestID, let status, _) in events {
                     endSignal.runtimeDone(requestID: requestID, status: status)
                 }
+                if overlapping, events.contains(where: \.isReport) { await forwarder.invocationEnded() }
             }
             do {
-                let (host, uriHost) = telemetryListenerAddress()
+                let (host, uriHost) = telemetryListenerAddress(alwaysNameSandbox: overlapping)
                 let server = try await listener.bind(host: host, group: group)
                 listenerServer = server
                 Task { await server.run() }
                 let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
-                    .subscribe(identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs)
+                    .subscribe(
+                        identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs,
+                        schemas: overlapping ? TelemetrySubscriber.managedInstancesSchemas + TelemetrySubscriber.schemas : TelemetrySubscriber.schemas)
                 expectsTelemetry = outcome == .telemetry || outcome == .logs
             } catch {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
@@ -249,12 +261,13 @@ public enum ExtensionProcess {
     }
 
     /// Where the telemetry listener binds, and the host its URI names: `sandbox.localdomain` in
-    /// Lambda; 127.0.0.1 where that name does not resolve (outside Lambda).
-    private static func telemetryListenerAddress() -> (bind: String, uriHost: String) {
+    /// Lambda; 127.0.0.1 where that name does not resolve (outside Lambda), except where the
+    /// platform accepts no other name in the URI (Managed Instances): it resolves the name itself.
+    private static func telemetryListenerAddress(alwaysNameSandbox: Bool) -> (bind: String, uriHost: String) {
         if let address = try? SocketAddress.makeAddressResolvingHost("sandbox.localdomain", port: 0), let ip = address.ipAddress {
             return (ip, "sandbox.localdomain")
         }
-        return ("127.0.0.1", "127.0.0.1")
+        return ("127.0.0.1", alwaysNameSandbox ? "sandbox.localdomain" : "127.0.0.1")
     }
 
     private static func warnIfAgentBypassesExtension(_ configuration: Configuration, receiverPort: Int, logger: Logger) {

@@ -126,3 +126,47 @@ struct ExtensionsAPITests {
         await platform.stop()
     }
 }
+
+/// The platform as Lambda Managed Instances answer extensions (AWS's runtime interface emulator).
+@Suite("Extensions API, Managed Instances")
+struct ManagedInstancesAPITests {
+    @Test("INVOKE is refused with 403 Extension.InvalidEventType; SHUTDOWN alone registers")
+    func registration() async throws {
+        let platform = try await PlatformHarness.start(managedInstances: true)
+        let refused = try await platform.request(
+            "POST", "/2020-01-01/extension/register", headers: [("Lambda-Extension-Name", "ext")],
+            body: #"{"events":["INVOKE","SHUTDOWN"]}"#)
+        let identifier = try await platform.register(name: "ext", events: #"["SHUTDOWN"]"#)
+        await platform.stop()
+        #expect(refused.status == 403)
+        #expect(try parseJSON(refused.body)["errorType"]?.stringValue == "Extension.InvalidEventType")
+        #expect(!identifier.isEmpty)
+        #expect(await platform.state.registration?.identifier == identifier)
+    }
+
+    @Test("telemetry: 2025-01-29 and sandbox.localdomain only, once; the Logs API does not exist")
+    func telemetryContract() async throws {
+        let platform = try await PlatformHarness.start(managedInstances: true)
+        let identifier = try await platform.register(events: #"["SHUTDOWN"]"#)
+        func subscribe(_ path: String, _ body: String) async throws -> HTTPResponse {
+            try await platform.request("PUT", path, identifier: identifier, body: body)
+        }
+        let oldSchema = try await subscribe("/2022-07-01/telemetry", platform.subscriptionBody(uri: "http://sandbox.localdomain:4243"))
+        let address = try await subscribe(
+            "/2022-07-01/telemetry", platform.subscriptionBody(schema: "2025-01-29", uri: "http://127.0.0.1:4243"))
+        let logs = try await subscribe("/2020-08-15/logs", platform.subscriptionBody(schema: "2021-03-18", uri: "http://sandbox.localdomain:4243"))
+        let subscribed = try await subscribe(
+            "/2022-07-01/telemetry", platform.subscriptionBody(schema: "2025-01-29", uri: "http://sandbox.localdomain:4243"))
+        let again = try await subscribe(
+            "/2022-07-01/telemetry", platform.subscriptionBody(schema: "2025-01-29", uri: "http://sandbox.localdomain:4243"))
+        await platform.stop()
+
+        #expect(oldSchema.status == 400)
+        #expect(try parseJSON(oldSchema.body)["errorType"]?.stringValue == "ValidationError")
+        #expect(address.status == 400)
+        #expect(logs.status == 404)
+        #expect(subscribed.status == 200 && subscribed.bodyText == "OK")
+        #expect(again.status == 500)
+        #expect(await platform.dispatcher.subscription?.schemaVersion == "2025-01-29")
+    }
+}

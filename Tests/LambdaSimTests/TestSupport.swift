@@ -21,14 +21,15 @@ struct PlatformHarness {
     var events: TelemetryEventFactory { TelemetryEventFactory(scenario: Scenario(functionName: "harness")) }
 
     static func start(
-        telemetry: TelemetryAvailability = .telemetry, refusal: SubscriptionRefusal = .notFound
+        telemetry: TelemetryAvailability = .telemetry, refusal: SubscriptionRefusal = .notFound, managedInstances: Bool = false
     ) async throws -> PlatformHarness {
         let clock = SimulationClock()
         let client = try HTTPClient()
         let state = ExtensionsAPIState(clock: clock)
         let dispatcher = TelemetryDispatcher(client: client, clock: clock)
         let router = ExtensionsAPIRouter(
-            state: state, dispatcher: dispatcher, functionName: "harness", telemetry: telemetry, refusal: refusal)
+            state: state, dispatcher: dispatcher, functionName: "harness", telemetry: telemetry, refusal: refusal,
+            managedInstances: managedInstances)
         let server = try await LoopbackHTTPServer.start { await router.handle($0) }
         return PlatformHarness(client: client, state: state, dispatcher: dispatcher, server: server)
     }
@@ -48,10 +49,10 @@ struct PlatformHarness {
     }
 
     /// Registers and returns the identifier.
-    func register(name: String = "test-extension") async throws -> String {
+    func register(name: String = "test-extension", events: String = #"["INVOKE","SHUTDOWN"]"#) async throws -> String {
         let response = try await request(
             "POST", "/2020-01-01/extension/register", headers: [("Lambda-Extension-Name", name)],
-            body: #"{"events":["INVOKE","SHUTDOWN"]}"#)
+            body: #"{"events":\#(events)}"#)
         return response.headers["Lambda-Extension-Identifier"] ?? ""
     }
 

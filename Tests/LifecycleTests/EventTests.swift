@@ -43,6 +43,62 @@ struct EventTests {
         #expect(value["metricset"]?["samples"]?["faas.timeout"] == nil)
     }
 
+    @Test("a Managed Instances report: its duration, and nothing it does not carry")
+    func managedInstancesReport() throws {
+        let events = try TelemetryEvent.parseBatch(Array(#"""
+            [{"time":"2026-11-30T19:41:04.400Z","type":"platform.report","record":{"requestId":"r1","status":"timeout",
+              "errorType":"Sandbox.Timedout","metrics":{"durationMs":3000.5},"spans":[]}}]
+            """#.utf8))
+        guard case .report(let report) = try #require(events.first) else {
+            Issue.record("expected a report")
+            return
+        }
+        #expect(report.status == "timeout" && report.billedDurationMilliseconds == nil && report.memorySizeMB == nil)
+        let value = PlatformMetrics.metricset(
+            report: report, functionARN: "arn", invocationStartMilliseconds: 5, deadlineMilliseconds: 0, timestampMicroseconds: 1,
+            coldStartKnown: false)
+        let metricset = try #require(value["metricset"])
+        #expect(metricset["samples"]?.objectValue?.keys == ["faas.duration"])
+        #expect(metricset["samples"]?["faas.duration"]?["value"]?.doubleValue == 3000.5)
+        #expect(metricset["faas"]?.objectValue?.keys.sorted() == ["execution", "id"])
+    }
+
+    @Test("a log line that is a JSON string (Managed Instances) is read as JSON; other strings stay text")
+    func jsonLogLines() {
+        let line: JSONValue = .string(#"{"timestamp":"2026-01-01T00:00:00Z","level":"INFO","message":"order 7","requestId":"r7"}"# + "\n")
+        #expect(FunctionLog.requestID(in: line) == "r7")
+        let event = FunctionLog.event(record: line, timestampMicroseconds: 1, functionARN: nil, requestID: "r7")
+        #expect(event["log"]?["message"]?.stringValue == "order 7")
+        #expect(event["log"]?["log.level"]?.stringValue == "INFO")
+        let noMessage: JSONValue = .string(#"{"requestId":"r8"}"#)
+        let kept = FunctionLog.event(record: noMessage, timestampMicroseconds: 1, functionARN: nil, requestID: nil)
+        #expect(kept["log"]?["message"]?.stringValue == #"{"requestId":"r8"}"#)
+        for text in ["{not json", "{\"a\":1", "[1,2]", "plain"] {
+            #expect(FunctionLog.requestID(in: .string(text)) == nil)
+            let event = FunctionLog.event(record: .string(text), timestampMicroseconds: 1, functionARN: nil, requestID: nil)
+            #expect(event["log"]?["message"]?.stringValue == text)
+        }
+    }
+
+    @Test("overlapping invocations: a line naming no request id belongs to one only while one alone runs")
+    func logAttributionWithOverlap() async {
+        let tracker = InvocationTracker(concurrentInvocations: true)
+        func executions(_ events: [TelemetryEvent]) async -> [String?] {
+            await tracker.handle(events, captureLogs: true).compactMap { line -> String?? in
+                guard let value = try? JSONParser.parse(line), let log = value["log"] else { return nil }
+                return .some(log["faas"]?["execution"]?.stringValue)
+            }
+        }
+        let line = TelemetryEvent.function(timeMicroseconds: 1, record: .string("printed"))
+        #expect(await executions([.start(requestID: "a"), line]) == ["a"])
+        #expect(await executions([.start(requestID: "b"), line]) == [nil])
+        #expect(await executions([.function(timeMicroseconds: 1, record: .string(#"{"message":"m","requestId":"b"}"#))]) == ["b"])
+        let report = TelemetryEvent.Report(
+            requestID: "a", status: "success", durationMilliseconds: 1, billedDurationMilliseconds: nil, memorySizeMB: nil,
+            maxMemoryUsedMB: nil, initDurationMilliseconds: nil, timeMicroseconds: nil)
+        #expect(await executions([.report(report), line]) == ["b"])
+    }
+
     @Test("function logs: plain lines and JSON records keep their message")
     func functionLogs() {
         let plain = FunctionLog.event(record: .string("hello\n"), timestampMicroseconds: 5, functionARN: "arn", requestID: "r1")

@@ -10,6 +10,8 @@ struct AgentPayloads: Sendable {
     let plan: InvocationPlan
     /// When the handler started, µs since 1970.
     let startMicroseconds: Int64
+    /// Which worker process's agent sends it (Managed Instances run several); 0: the only one.
+    var agentProcess = 0
 
     var traceID: String { Self.hex(UInt64(index + 1), width: 16) + Self.hex(0x5157_0000_0000_0000 | UInt64(index), width: 16) }
     var transactionID: String { Self.hex(0x7A00_0000_0000_0000 | UInt64(index + 1), width: 16) }
@@ -28,8 +30,9 @@ struct AgentPayloads: Sendable {
                 "language": .object(["name": .string("javascript")]),
                 "runtime": .object(["name": .string("node"), "version": .string("20.11.0")]),
                 "framework": .object(["name": .string("AWS Lambda"), "version": .string("")]),
+                "node": .object(["configured_name": .string("worker-\(agentProcess)")]),
             ]),
-            "process": .object(["pid": .number(8), "title": .string("/var/lang/bin/node")]),
+            "process": .object(["pid": .number(Double(8 + agentProcess)), "title": .string("/var/lang/bin/node")]),
             "cloud": .object([
                 "provider": .string("aws"), "region": .string("us-east-1"),
                 "service": .object(["name": .string("lambda")]),

@@ -1,7 +1,8 @@
 import JSON
 
 /// Plays the function for one invocation: its log lines, its agent's requests, its duration and
-/// how it ends, and the platform's `platform.runtimeDone` when the runtime is done.
+/// how it ends, and the platform's `platform.runtimeDone` when the runtime is done (Managed
+/// Instances have none: their `platform.report` is the caller's to send).
 struct FunctionRunner: Sendable {
     struct Result: Sendable {
         var durationMs: Double
@@ -15,11 +16,12 @@ struct FunctionRunner: Sendable {
     let clock: SimulationClock
     let agent: AgentDriver
 
-    func run(index: Int, requestID: String, plan: InvocationPlan, deadlineMs: Int64) async -> Result {
+    func run(index: Int, requestID: String, plan: InvocationPlan, deadlineMs: Int64, agentProcess: Int = 0) async -> Result {
         let startedAt = clock.elapsedMs()
+        let managedInstances = scenario.managedInstances != nil
         let payloads = AgentPayloads(
             scenario: scenario, index: index, requestID: requestID, plan: plan,
-            startMicroseconds: SimulationClock.epochMicroseconds())
+            startMicroseconds: SimulationClock.epochMicroseconds(), agentProcess: agentProcess)
         var requests: [AgentRequest] = []
         let events = TelemetryEventFactory(scenario: scenario)
 
@@ -37,7 +39,9 @@ struct FunctionRunner: Sendable {
             }
             requests += posts
         }
-        for line in plan.logs { await dispatcher.emit(events.function(line)) }
+        for line in plan.logs {
+            await dispatcher.emit(managedInstances ? events.managedInstancesFunction(line, requestID: requestID) : events.function(line))
+        }
 
         // The handler's work. A timed-out one runs until the platform stops it at the deadline.
         let runFor: Double =
@@ -50,6 +54,7 @@ struct FunctionRunner: Sendable {
         var flushedAt: Double?
         func runtimeDone() async -> Double {
             let at = clock.elapsedMs()
+            if managedInstances { return at }
             await dispatcher.emit(events.runtimeDone(
                 requestID: requestID, status: plan.outcome.runtimeDoneStatus, durationMs: durationMs,
                 producedBytes: plan.outcome.resetsEnvironment ? 0 : 42))

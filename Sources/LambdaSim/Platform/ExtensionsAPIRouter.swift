@@ -9,6 +9,8 @@ struct ExtensionsAPIRouter: Sendable {
     let telemetry: TelemetryAvailability
     let refusal: SubscriptionRefusal
     var registrationFailure: RegistrationFailure? = nil
+    /// Answer as Lambda Managed Instances do (see `ManagedInstances`).
+    var managedInstances = false
 
     enum Paths {
         static let register = "/2020-01-01/extension/register"
@@ -69,6 +71,9 @@ struct ExtensionsAPIRouter: Sendable {
             case .noAnswer: return .ignore
             }
         }
+        if managedInstances, String(decoding: request.body, as: UTF8.self).contains("INVOKE") {
+            return .respond(.json(403, #"{"errorMessage":"INVOKE: ErrorInvalidEventType","errorType":"Extension.InvalidEventType"}"#))
+        }
         let registration = await state.register(name: name)
         var writer = JSONWriter()
         writer.write(.object([
@@ -80,6 +85,12 @@ struct ExtensionsAPIRouter: Sendable {
 
     private func subscribe(_ request: ServerRequest, api: TelemetryAPI) async -> ServerAction {
         guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
+        if managedInstances {
+            guard api == .telemetry else { return .respond(.json(404, #"{"errorMessage":"Not found","errorType":"InvalidRequest"}"#)) }
+            if await dispatcher.subscription != nil {
+                return .respond(.json(500, #"{"errorMessage":"already subscribed","errorType":"Telemetry.SubscriptionFailed"}"#))
+            }
+        }
         let offered: Bool
         switch telemetry {
         case .telemetry: offered = true
@@ -97,7 +108,7 @@ struct ExtensionsAPIRouter: Sendable {
             case .reset: return .close
             }
         }
-        switch TelemetrySubscription.parse(request.body, api: api) {
+        switch TelemetrySubscription.parse(request.body, api: api, managedInstances: managedInstances) {
         case .success(let subscription):
             await dispatcher.subscribe(subscription)
             return .respond(ServerResponse(status: 200, headers: [("content-type", "text/plain")], body: Array("OK".utf8)))

@@ -13,7 +13,18 @@ extension SimulationReport {
         lines.append("telemetry: \(telemetrySubscription.map { "subscribed via the \($0) API to \(telemetryTypes.joined(separator: ", "))" } ?? "not subscribed"), \(telemetryDeliveries.count) batches delivered")
         for error in initErrors { lines.append("init error: \(error.type ?? "-") \(error.body)") }
 
-        for invocation in invocations {
+        for invocation in invocations where overlappingInvocations {
+            // No INVOKE and no /event/next per invocation: what counts is how soon its data shipped.
+            let shipped = sinkRequests.first { request in
+                request.events.contains { $0.hasPrefix("{\"transaction\"") && $0.contains(invocation.requestID) }
+            }
+            let (reference, endedAt) = invocation.flushedAtMs.map { ("its agent's flush", $0) } ?? ("its end", invocation.runtimeDoneAtMs)
+            let delivery = shipped.map { String(format: "its transaction reached the sink %.1f ms after \(reference)", $0.atMs - endedAt) }
+            lines.append(
+                "invocation \(invocation.index + 1) \(invocation.requestID) \(invocation.outcome.rawValue): "
+                    + String(format: "ran %.1f ms; ", invocation.durationMs) + (delivery ?? "no transaction of its own reached the sink"))
+        }
+        for invocation in invocations where !overlappingInvocations {
             let received = Self.countsByType(sinkRequests.filter { $0.invocation == invocation.index })
             let latency = invocation.addedLatencyMs.map { String(format: "%.1f ms", $0) } ?? "never"
             let reference = invocation.flushedAtMs.map { $0 <= invocation.runtimeDoneAtMs ? "flush" : "runtimeDone" } ?? "runtimeDone"
@@ -27,7 +38,8 @@ extension SimulationReport {
         }
         let atShutdown = Self.countsByType(sinkRequests.filter { $0.invocation == nil })
         if let shutdownReason {
-            lines.append("shutdown (\(shutdownReason.rawValue)): sink got \(atShutdown.isEmpty ? "nothing" : atShutdown)")
+            let scope = overlappingInvocations ? "sink got in all" : "sink got"
+            lines.append("shutdown (\(shutdownReason.rawValue)): \(scope) \(atShutdown.isEmpty ? "nothing" : atShutdown)")
         }
         lines.append("proxy transactions seen: \(proxyTransactionCount)")
         lines.append("exit: \(exitCode.map { "status \($0)" } ?? "none")\(exitedWithinShutdownBudget ? " within the shutdown budget" : "")")

@@ -16,6 +16,8 @@ public struct SimulationReport: Codable, Sendable {
     public var telemetryTypes: [String]
     /// The batches the platform POSTed to the extension's listener.
     public var telemetryDeliveries: [TelemetryDelivery]
+    /// Invocations overlapped and reached the extension through telemetry only (Managed Instances).
+    public var overlappingInvocations = false
     /// Every `/event/next` call.
     public var nextCallsAtMs: [Double]
     /// The SHUTDOWN that was sent, if one was.

@@ -28,6 +28,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// `/extension/register` fails this way; nil: it succeeds. The extension is then expected to
     /// report an init error (without identifier) and exit non-zero, within Lambda's init phase.
     public var registrationFailure: RegistrationFailure?
+    /// Run as Lambda Managed Instances (overlapping invocations, no INVOKE for extensions); nil:
+    /// on-demand, one invocation at a time.
+    public var managedInstances: ManagedInstances?
     /// How the telemetry delivery misbehaves, if it does.
     public var telemetryFaults: [TelemetryFault]
     /// Sample the extension's memory and descriptors every this many invocations.
@@ -40,7 +43,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
         environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
-        registrationFailure: RegistrationFailure? = nil, telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
+        registrationFailure: RegistrationFailure? = nil, managedInstances: ManagedInstances? = nil, telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -54,6 +57,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.sinkTLS = sinkTLS
         self.nextEventFailure = nextEventFailure
         self.registrationFailure = registrationFailure
+        self.managedInstances = managedInstances
         self.telemetryFaults = telemetryFaults
         self.resourceSampleEvery = max(1, resourceSampleEvery)
         self.invocations = invocations
@@ -63,6 +67,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     public var expandedInvocations: [InvocationPlan] {
         invocations.flatMap { step in Array(repeating: step, count: max(0, step.repeat)) }
     }
+
+    /// `AWS_LAMBDA_INITIALIZATION_TYPE`, and the `initializationType` of the init telemetry.
+    public var initializationType: String { managedInstances == nil ? "on-demand" : "lambda-managed-instances" }
 
     /// The ARN Lambda passes in INVOKE events.
     public var functionARN: String { "arn:aws:lambda:us-east-1:123456789012:function:\(functionName)" }
@@ -103,6 +110,10 @@ public struct Scenario: Codable, Sendable, Equatable {
         if memorySizeMB < 128 || memorySizeMB > 10240 { throw fail("memorySizeMB \(memorySizeMB) is outside 128...10240") }
         if timeoutMs <= 0 { throw fail("timeoutMs must be positive") }
         if invocations.isEmpty { throw fail("invocations is empty") }
+        if let managedInstances {
+            if managedInstances.concurrency < 1 { throw fail("managedInstances.concurrency must be at least 1") }
+            if managedInstances.agentProcesses < 1 { throw fail("managedInstances.agentProcesses must be at least 1") }
+        }
         for (index, step) in invocations.enumerated() {
             if step.repeat < 1 { throw fail("invocations[\(index)].repeat must be at least 1") }
             if step.durationMs < 0 { throw fail("invocations[\(index)].durationMs is negative") }
@@ -114,7 +125,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, nextEventFailure, registrationFailure, telemetryFaults, resourceSampleEvery, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, registrationFailure, managedInstances, telemetryFaults, resourceSampleEvery, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -132,6 +143,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         sinkTLS = try container.decodeIfPresent(SinkTLS.self, forKey: .sinkTLS)
         nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
         registrationFailure = try container.decodeIfPresent(RegistrationFailure.self, forKey: .registrationFailure)
+        managedInstances = try container.decodeIfPresent(ManagedInstances.self, forKey: .managedInstances)
         telemetryFaults = try container.decodeIfPresent([TelemetryFault].self, forKey: .telemetryFaults) ?? defaults.telemetryFaults
         resourceSampleEvery = max(1, try container.decodeIfPresent(Int.self, forKey: .resourceSampleEvery) ?? defaults.resourceSampleEvery)
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)

@@ -23,7 +23,7 @@ public enum LambdaSimulator {
         let router = ExtensionsAPIRouter(
             state: state, dispatcher: dispatcher, functionName: options.scenario.functionName,
             telemetry: options.scenario.telemetry, refusal: options.scenario.subscriptionRefusal,
-            registrationFailure: options.scenario.registrationFailure)
+            registrationFailure: options.scenario.registrationFailure, managedInstances: options.scenario.managedInstances != nil)
         let api: LoopbackHTTPServer
         do {
             api = try await LoopbackHTTPServer.start { await router.handle($0) }

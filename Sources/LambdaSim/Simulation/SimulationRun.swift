@@ -83,7 +83,12 @@ struct SimulationRun: Sendable {
             await dispatcher.emit(events.initRuntimeDone())
             await dispatcher.emit(events.initReport())
             let plans = scenario.expandedInvocations
-            for (index, plan) in plans.enumerated() {
+            if let managedInstances = scenario.managedInstances {
+                report.overlappingInvocations = true
+                report.invocations = await invokeConcurrently(plans, managedInstances, agent: agent)
+                if let sample = process.sampleResources(afterInvocations: plans.count) { report.resourceSamples.append(sample) }
+            }
+            for (index, plan) in plans.enumerated() where scenario.managedInstances == nil {
                 if process.exited.value != nil {
                     report.problems.append("exited before invocation \(index + 1)")
                     break
@@ -174,6 +179,56 @@ struct SimulationRun: Sendable {
         return problems
     }
 
+    // MARK: Overlapping invocations (Managed Instances)
+
+    /// Runs the invocations `concurrency` at a time, each on worker `index mod agentProcesses`
+    /// with that worker's agent; nothing is delivered to the extension, which learns of each
+    /// invocation from telemetry alone.
+    private func invokeConcurrently(
+        _ plans: [InvocationPlan], _ managedInstances: ManagedInstances, agent: AgentDriver
+    ) async -> [InvocationReport] {
+        sink.setBehaviour(plans.first?.sink ?? .ok)
+        return await withTaskGroup(of: InvocationReport.self) { group in
+            var started = 0
+            var reports: [InvocationReport] = []
+            while started < min(managedInstances.concurrency, plans.count) {
+                let index = started
+                group.addTask { await self.invokeOverlapping(index: index, plan: plans[index], managedInstances, agent: agent) }
+                started += 1
+            }
+            for await report in group {
+                reports.append(report)
+                if started < plans.count {
+                    let index = started
+                    group.addTask { await self.invokeOverlapping(index: index, plan: plans[index], managedInstances, agent: agent) }
+                    started += 1
+                }
+            }
+            return reports.sorted { $0.index < $1.index }
+        }
+    }
+
+    private func invokeOverlapping(
+        index: Int, plan: InvocationPlan, _ managedInstances: ManagedInstances, agent: AgentDriver
+    ) async -> InvocationReport {
+        let requestID = Self.requestID(index)
+        let deadlineMs = SimulationClock.epochMs() + Int64(scenario.timeoutMs)
+        let invokedAt = clock.elapsedMs()
+        await dispatcher.emit(events.start(requestID: requestID))
+        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent)
+        let run = await function.run(
+            index: index, requestID: requestID, plan: plan, deadlineMs: deadlineMs,
+            agentProcess: index % managedInstances.agentProcesses)
+        // A crashed worker's invocation reports an error; the environment goes on.
+        let status = plan.outcome == .crash ? "error" : plan.outcome.runtimeDoneStatus
+        await dispatcher.emit(events.managedInstancesReport(requestID: requestID, status: status, durationMs: run.durationMs))
+        return InvocationReport(
+            index: index, requestID: requestID, outcome: plan.outcome, runtimeDoneStatus: status,
+            sinkBehaviour: plan.sink.description, invokedAtMs: invokedAt, deadlineMs: deadlineMs, durationMs: run.durationMs,
+            flushedAtMs: run.flushedAtMs, runtimeDoneAtMs: run.runtimeDoneAtMs, nextCalledAtMs: nil, addedLatencyMs: nil,
+            agentRequests: run.agentRequests)
+    }
+
     // MARK: One invocation
 
     private func invoke(index: Int, plan: InvocationPlan, agent: AgentDriver) async -> InvocationReport {
@@ -217,7 +272,7 @@ struct SimulationRun: Sendable {
             "AWS_REGION": "us-east-1",
             "AWS_DEFAULT_REGION": "us-east-1",
             "AWS_EXECUTION_ENV": "AWS_Lambda_nodejs20.x",
-            "AWS_LAMBDA_INITIALIZATION_TYPE": "on-demand",
+            "AWS_LAMBDA_INITIALIZATION_TYPE": scenario.initializationType,
             "AWS_LAMBDA_FUNCTION_NAME": scenario.functionName,
             "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
             "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "\(scenario.memorySizeMB)",
@@ -227,6 +282,8 @@ struct SimulationRun: Sendable {
             "ELASTIC_APM_LAMBDA_APM_SERVER": sink.url(host: options.sinkHost),
             "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT": "\(receiverPort)",
         ]
+        // What a Managed Instances environment tells extensions besides its initialization type.
+        if scenario.managedInstances != nil { environment["AWS_LAMBDA_LOG_FORMAT"] = "json" }
         // A Swift binary built here may need the toolchain's libraries.
         if let libraries = host["LD_LIBRARY_PATH"] { environment["LD_LIBRARY_PATH"] = libraries }
         // A sanitized extension (make test-asan / test-tsan) reports as the runner was told to.

@@ -12,33 +12,58 @@ struct TelemetryEventFactory: Sendable {
 
     func initStart() -> TelemetryEvent {
         event("platform.initStart", [
-            "initializationType": .string("on-demand"), "phase": .string("init"), "runtimeVersion": .string("nodejs:20.v30"),
+            "initializationType": .string(scenario.initializationType), "phase": .string("init"), "runtimeVersion": .string("nodejs:20.v30"),
             "runtimeVersionArn": .string("arn:aws:lambda:us-east-1::runtime:0000000000000000000000000000000000000000000000000000000000000000"),
             "functionName": .string(scenario.functionName), "functionVersion": .string("$LATEST"),
         ], logs: nil)
     }
 
     func initRuntimeDone() -> TelemetryEvent {
-        event("platform.initRuntimeDone", ["initializationType": .string("on-demand"), "phase": .string("init"), "status": .string("success")], logs: nil)
+        event("platform.initRuntimeDone", ["initializationType": .string(scenario.initializationType), "phase": .string("init"), "status": .string("success")], logs: nil)
     }
 
     func initReport() -> TelemetryEvent {
         event("platform.initReport", [
-            "initializationType": .string("on-demand"), "phase": .string("init"), "status": .string("success"),
+            "initializationType": .string(scenario.initializationType), "phase": .string("init"), "status": .string("success"),
             "metrics": .object(["durationMs": .number(scenario.initDurationMs)]),
         ], logs: nil)
     }
 
     func start(requestID: String) -> TelemetryEvent {
-        event(
-            "platform.start", ["requestId": .string(requestID), "version": .string("$LATEST")],
-            logs: ["requestId": .string(requestID), "version": .string("$LATEST")])
+        var record: JSONObject = ["requestId": .string(requestID), "version": .string("$LATEST")]
+        if scenario.managedInstances != nil { record["functionArn"] = .string(scenario.functionARN) }
+        return event("platform.start", record, logs: ["requestId": .string(requestID), "version": .string("$LATEST")])
+    }
+
+    /// How Managed Instances end an invocation: no runtimeDone before it, and of the metrics only
+    /// the duration (no billed duration, no memory figures).
+    func managedInstancesReport(requestID: String, status: String, durationMs: Double) -> TelemetryEvent {
+        var record: JSONObject = [
+            "requestId": .string(requestID), "status": .string(status),
+            "metrics": .object(["durationMs": .number(durationMs)]), "spans": .array([]),
+        ]
+        if status == "error" { record["errorType"] = .string("Runtime.HandlerError") }
+        if status == "timeout" { record["errorType"] = .string("Sandbox.Timedout") }
+        return event("platform.report", record, logs: nil)
     }
 
     func function(_ line: FunctionLogLine) -> TelemetryEvent {
         TelemetryEvent(
             time: SimulationClock.telemetryTimestamp(), type: "function", telemetryRecord: line.record,
             logsRecord: .string(line.text))
+    }
+
+    /// A log line as Managed Instances deliver it: a string per line; a JSON-format line (the
+    /// runtime's logger, `AWS_LAMBDA_LOG_FORMAT=json`) names its request id, a printed text line does not.
+    func managedInstancesFunction(_ line: FunctionLogLine, requestID: String) -> TelemetryEvent {
+        var text = line.text
+        if case .json(.object(var object)) = line {
+            object["requestId"] = .string(requestID)
+            var writer = JSONWriter()
+            writer.write(.object(object))
+            text = writer.text
+        }
+        return TelemetryEvent(time: SimulationClock.telemetryTimestamp(), type: "function", telemetryRecord: .string(text), logsRecord: nil)
     }
 
     func runtimeDone(requestID: String, status: String, durationMs: Double, producedBytes: Int) -> TelemetryEvent {

@@ -16,12 +16,14 @@ struct TelemetrySubscription: Sendable, Equatable {
     static let logsSchemas: Set<String> = ["2020-08-15", "2021-03-18"]
 
     /// Parses and checks the body as Lambda does; the error text goes into a 400 answer.
-    static func parse(_ body: [UInt8], api: TelemetryAPI) -> Result<TelemetrySubscription, SubscriptionRejection> {
+    /// - Parameter managedInstances: check it as Lambda Managed Instances do: one schema version,
+    ///   and a destination that names `sandbox.localdomain`.
+    static func parse(_ body: [UInt8], api: TelemetryAPI, managedInstances: Bool = false) -> Result<TelemetrySubscription, SubscriptionRejection> {
         guard let value = try? JSONParser.parse(body), case .object(let object) = value else {
             return .failure(SubscriptionRejection("the body is not a JSON object"))
         }
         let schema = object["schemaVersion"]?.stringValue ?? (api == .telemetry ? "2022-07-01" : "2020-08-15")
-        let known = api == .telemetry ? telemetrySchemas : logsSchemas
+        let known = managedInstances ? [ManagedInstances.telemetrySchema] : api == .telemetry ? telemetrySchemas : logsSchemas
         guard known.contains(schema) else {
             return .failure(SubscriptionRejection("unsupported schemaVersion \(schema)"))
         }
@@ -49,6 +51,9 @@ struct TelemetrySubscription: Sendable, Equatable {
             uri.hasPrefix("http://")
         else {
             return .failure(SubscriptionRejection("destination must be {\"protocol\":\"HTTP\",\"URI\":\"http://…\"}"))
+        }
+        if managedInstances, !uri.dropFirst("http://".count).hasPrefix("sandbox.localdomain:") {
+            return .failure(SubscriptionRejection("destination.URI must name sandbox.localdomain, got \(uri)"))
         }
         return .success(TelemetrySubscription(
             api: api, schemaVersion: schema, types: types, maxItems: maxItems, maxBytes: maxBytes, timeoutMs: timeoutMs,

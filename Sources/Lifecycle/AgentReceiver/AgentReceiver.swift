@@ -14,7 +14,7 @@ public final class AgentReceiver: Sendable {
     /// What the receiver tells the rest of the extension.
     public struct Events: Sendable {
         /// `flushed=true`: the agent finished the current invocation.
-        public var agentFlushed: @Sendable () -> Void
+        public var agentFlushed: @Sendable () async -> Void
         /// A transaction registered for the request id, with the metadata line that came with it.
         public var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) async -> Void
         /// Ids of transactions the agent reported itself; booked before the agent gets its answer,
@@ -22,7 +22,7 @@ public final class AgentReceiver: Sendable {
         public var transactionsReported: @Sendable ([String]) async -> Void
 
         public init(
-            agentFlushed: @escaping @Sendable () -> Void,
+            agentFlushed: @escaping @Sendable () async -> Void,
             transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) async -> Void,
             transactionsReported: @escaping @Sendable ([String]) async -> Void
         ) {
@@ -82,9 +82,14 @@ public final class AgentReceiver: Sendable {
         }
     }
 
+    /// Takes the data; a `flushed=true` counts once its data is in, whatever the answer.
     private func receiveIntake(_ request: ServerRequest) async -> ServerResponse {
-        let flushed = request.queryValue("flushed") == "true"
-        defer { if flushed { events.agentFlushed() } }
+        let response = await takeIntake(request)
+        if request.queryValue("flushed") == "true" { await events.agentFlushed() }
+        return response
+    }
+
+    private func takeIntake(_ request: ServerRequest) async -> ServerResponse {
         let body: [UInt8]
         do {
             body = try decodedBody(request)

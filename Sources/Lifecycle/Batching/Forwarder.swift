@@ -209,6 +209,22 @@ public actor Forwarder {
     /// the server is healthy, then waits for sends already in flight.
     /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
     public func flush(until deadline: Deadline, lastChance: Bool = false) async {
+        sealForShipping()
+        await sendOutbox(until: deadline, ignoringGracePeriod: lastChance)
+        await noSendsInFlight.wait(until: deadline)
+    }
+
+    /// An invocation ended where nothing waits for the extension (Lambda Managed Instances: no
+    /// freeze, invocations overlap): what is buffered ships now, in the background, without
+    /// waiting for any other invocation. A send already under way takes the batch along.
+    public func invocationEnded() {
+        sealForShipping()
+        if sendsInFlight == 0 { startBackgroundSend() }
+    }
+
+    /// Seals the open batch, giving extension events that still wait for an agent's metadata the
+    /// synthesized one: they must not wait past a flush.
+    private func sealForShipping() {
         if builder.metadata == nil, !eventsWaitingForMetadata.isEmpty, let synthesizedMetadata {
             do {
                 try builder.open(metadata: synthesizedMetadata)
@@ -218,8 +234,6 @@ public actor Forwarder {
             }
         }
         seal()
-        await sendOutbox(until: deadline, ignoringGracePeriod: lastChance)
-        await noSendsInFlight.wait(until: deadline)
     }
 
     /// Sends outbox batches one by one until it is empty, the deadline passes or the server fails.

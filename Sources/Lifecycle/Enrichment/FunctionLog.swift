@@ -8,11 +8,12 @@ public enum FunctionLog {
         record: JSONValue, timestampMicroseconds: Int64, functionARN: String?, requestID: String?
     ) -> JSONValue {
         var log: JSONObject = ["@timestamp": .number(Double(timestampMicroseconds))]
-        switch record {
+        switch jsonLine(record) ?? record {
         case .string(let line):
             log["message"] = .string(line.trimmingTrailingNewlines)
         case .object(let object):
-            log["message"] = .string(object["message"]?.stringValue ?? object["msg"]?.stringValue ?? record.serialized)
+            let original = record.stringValue?.trimmingTrailingNewlines ?? record.serialized
+            log["message"] = .string(object["message"]?.stringValue ?? object["msg"]?.stringValue ?? original)
             if let level = (object["level"] ?? object["log.level"])?.stringValue { log["log.level"] = .string(level) }
             if let logger = object["logger"]?.stringValue { log["log.logger"] = .string(logger) }
         default:
@@ -27,8 +28,17 @@ public enum FunctionLog {
 
     /// The request id a JSON-format log line names itself, if any.
     public static func requestID(in record: JSONValue) -> String? {
-        guard let object = record.objectValue else { return nil }
+        guard let object = (jsonLine(record) ?? record).objectValue else { return nil }
         return (object["requestId"] ?? object["AWSRequestId"] ?? object["awsRequestId"])?.stringValue
+    }
+
+    /// A string record that is itself a JSON object: Lambda Managed Instances deliver each line of
+    /// a JSON-format log as a string.
+    static func jsonLine(_ record: JSONValue) -> JSONValue? {
+        guard case .string(let line) = record, line.utf8.first == UInt8(ascii: "{"),
+            let parsed = try? JSONParser.parse(Array(line.utf8)), parsed.objectValue != nil
+        else { return nil }
+        return parsed
     }
 }
 

@@ -17,16 +17,26 @@ actor InvocationTracker {
         var proxySent = false
     }
 
-    /// Recent invocations, oldest first; a report arrives at most one invocation late.
+    /// Recent invocations, oldest first: with one invocation at a time a report arrives at most
+    /// one invocation late; on Managed Instances as many may overlap as the function's concurrency.
     private var records: [Record] = []
-    private static let maxRecords = 16
+    private static let maxRecords = 256
     /// Transaction ids the agent reported itself (recent ones).
     private var reportedTransactionIDs: [String] = []
-    /// The request id of the latest `platform.start`: function log lines after it belong to it.
+    /// The request id of the latest `platform.start`: with one invocation at a time, function log
+    /// lines after it belong to it.
     private var loggingRequestID: String?
+    /// Invocations between their `platform.start` and `platform.report`, when several may overlap.
+    private var openRequestIDs: [String] = []
+    /// Lambda Managed Instances: invocations overlap, there is no INVOKE and no runtimeDone.
+    private let concurrentInvocations: Bool
     private var functionARN: String?
     /// Open while every invocation seen has its report.
     private let reportsComplete = DeadlineGate(open: true)
+
+    init(concurrentInvocations: Bool = false) {
+        self.concurrentInvocations = concurrentInvocations
+    }
 
     // MARK: - From the run loop and the receiver
 
@@ -71,6 +81,7 @@ actor InvocationTracker {
             switch event {
             case .start(let requestID):
                 loggingRequestID = requestID
+                if concurrentInvocations, !openRequestIDs.contains(requestID) { openRequestIDs.append(requestID) }
             case .runtimeDone(let requestID, let status, let time):
                 guard let index = index(of: requestID) else { continue }
                 records[index].runtimeDone = (status, time)
@@ -78,17 +89,27 @@ actor InvocationTracker {
                     emitted.append(proxy)
                 }
             case .report(let report):
+                openRequestIDs.removeAll { $0 == report.requestID }
                 let record = index(of: report.requestID).map { records[$0] }
-                if let index = index(of: report.requestID) { records[index].reportReceived = true }
+                if let index = index(of: report.requestID) {
+                    records[index].reportReceived = true
+                    // Where there is no runtimeDone (Managed Instances) the report tells how it ended.
+                    if let status = report.status, status != "success", records[index].runtimeDone == nil,
+                        let proxy = proxyTransaction(at: index, result: status, durationMilliseconds: report.durationMilliseconds)
+                    {
+                        emitted.append(proxy)
+                    }
+                }
                 let metricset = PlatformMetrics.metricset(
                     report: report, functionARN: record?.functionARN ?? functionARN,
                     invocationStartMilliseconds: record?.startMilliseconds, deadlineMilliseconds: record?.deadlineMilliseconds,
-                    timestampMicroseconds: report.timeMicroseconds ?? WallClock.nowMicroseconds)
+                    timestampMicroseconds: report.timeMicroseconds ?? WallClock.nowMicroseconds,
+                    coldStartKnown: !concurrentInvocations)
                 emitted.append(metricset.serializedBytes)
                 if records.allSatisfy({ $0.reportReceived || $0.deadlineMilliseconds == 0 }) { reportsComplete.open() }
             case .function(let time, let record):
                 guard captureLogs else { continue }
-                let requestID = FunctionLog.requestID(in: record) ?? loggingRequestID
+                let requestID = FunctionLog.requestID(in: record) ?? requestIDForUnnamedLog
                 let arn = requestID.flatMap { id in index(of: id).map { records[$0].functionARN } } ?? functionARN
                 let log = FunctionLog.event(
                     record: record, timestampMicroseconds: time ?? WallClock.nowMicroseconds, functionARN: arn,
@@ -99,6 +120,13 @@ actor InvocationTracker {
             }
         }
         return emitted
+    }
+
+    /// Whom a log line that names no request id belongs to: the one invocation running, or, with
+    /// overlapping invocations, nobody rather than a guess.
+    private var requestIDForUnnamedLog: String? {
+        guard concurrentInvocations else { return loggingRequestID }
+        return openRequestIDs.count == 1 ? openRequestIDs[0] : nil
     }
 
     // MARK: - Shutdown
@@ -123,15 +151,21 @@ actor InvocationTracker {
 
     // MARK: - Helpers
 
-    private func proxyTransaction(at index: Int, result: String, endMicroseconds: Int64?) -> [UInt8]? {
+    /// - Parameters:
+    ///   - endMicroseconds: when it ended; nil: now, or its deadline if that came first.
+    ///   - durationMilliseconds: how long it ran, where the platform said so (a report).
+    private func proxyTransaction(
+        at index: Int, result: String, endMicroseconds: Int64? = nil, durationMilliseconds: Double? = nil
+    ) -> [UInt8]? {
         let record = records[index]
         guard !record.proxySent, let transaction = record.registeredTransaction,
             let id = transaction["id"]?.stringValue, !reportedTransactionIDs.contains(id)
         else { return nil }
         records[index].proxySent = true
         let startMicroseconds = transaction["timestamp"]?.int64Value ?? record.startMilliseconds * 1000
-        let endMicroseconds = endMicroseconds ?? min(WallClock.nowMicroseconds, record.deadlineMilliseconds * 1000)
-        let duration = Double(endMicroseconds - startMicroseconds) / 1000
+        let deadlineMicroseconds = record.deadlineMilliseconds > 0 ? record.deadlineMilliseconds * 1000 : Int64.max
+        let endMicroseconds = endMicroseconds ?? min(WallClock.nowMicroseconds, deadlineMicroseconds)
+        let duration = durationMilliseconds ?? Double(endMicroseconds - startMicroseconds) / 1000
         return ProxyTransaction.event(registered: transaction, result: result, durationMilliseconds: duration).serializedBytes
     }
 

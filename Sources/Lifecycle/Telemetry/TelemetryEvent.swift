@@ -11,15 +11,22 @@ public enum TelemetryEvent: Sendable, Equatable {
     /// Any other type (initStart, restore…), by name.
     case other(type: String)
 
+    /// What the report carries: on Lambda Managed Instances only `durationMs` among the metrics.
     public struct Report: Sendable, Equatable {
         public var requestID: String
         public var status: String?
         public var durationMilliseconds: Double
-        public var billedDurationMilliseconds: Double
-        public var memorySizeMB: Double
-        public var maxMemoryUsedMB: Double
+        public var billedDurationMilliseconds: Double?
+        public var memorySizeMB: Double?
+        public var maxMemoryUsedMB: Double?
         public var initDurationMilliseconds: Double?
+        public var restoreDurationMilliseconds: Double? = nil
         public var timeMicroseconds: Int64?
+    }
+
+    public var isReport: Bool {
+        if case .report = self { return true }
+        return false
     }
 
     public struct Malformed: Error, Sendable, CustomStringConvertible {
@@ -68,10 +75,11 @@ public enum TelemetryEvent: Sendable, Equatable {
             self = .report(Report(
                 requestID: try requestID(), status: record?["status"]?.stringValue,
                 durationMilliseconds: duration,
-                billedDurationMilliseconds: metrics?["billedDurationMs"]?.doubleValue ?? duration,
-                memorySizeMB: metrics?["memorySizeMB"]?.doubleValue ?? 0,
-                maxMemoryUsedMB: metrics?["maxMemoryUsedMB"]?.doubleValue ?? 0,
+                billedDurationMilliseconds: metrics?["billedDurationMs"]?.doubleValue,
+                memorySizeMB: metrics?["memorySizeMB"]?.doubleValue,
+                maxMemoryUsedMB: metrics?["maxMemoryUsedMB"]?.doubleValue,
                 initDurationMilliseconds: metrics?["initDurationMs"]?.doubleValue,
+                restoreDurationMilliseconds: metrics?["restoreDurationMs"]?.doubleValue,
                 timeMicroseconds: micros))
         case "function":
             guard let record, record.stringValue != nil || record.objectValue != nil else {

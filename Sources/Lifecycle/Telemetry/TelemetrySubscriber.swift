@@ -22,12 +22,18 @@ public struct TelemetrySubscriber: Sendable {
         self.logger = logger
     }
 
+    /// Schema versions to try in order: a 400 means an older Lambda, which gets the next one.
+    public static let schemas = ["2022-12-13", "2022-07-01"]
+    /// What Lambda Managed Instances accept (and only this one): events without runtimeDone, a leaner report.
+    public static let managedInstancesSchemas = ["2025-01-29"]
+
     /// - Parameters:
     ///   - destination: the listener's URI, `http://sandbox.localdomain:<port>` in Lambda.
     ///   - functionLogs: subscribe to the function's logs too.
-    public func subscribe(identifier: String, destination: String, functionLogs: Bool) async -> Outcome {
+    ///   - schemas: the Telemetry API schema versions to try, in order.
+    public func subscribe(identifier: String, destination: String, functionLogs: Bool, schemas: [String] = Self.schemas) async -> Outcome {
         let types: [JSONValue] = functionLogs ? [.string("platform"), .string("function")] : [.string("platform")]
-        for schema in ["2022-12-13", "2022-07-01"] {
+        for schema in schemas {
             switch await put(path: "/2022-07-01/telemetry", identifier: identifier, schema: schema, types: types, destination: destination) {
             case 200?:
                 logger.info("subscribed to the Telemetry API", metadata: ["schema": "\(schema)"])
