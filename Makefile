@@ -6,7 +6,7 @@ APT_PACKAGES := zlib1g-dev libcurl4-openssl-dev libssl-dev pkg-config openssl gz
 PYTHON_PACKAGES := jsonschema
 SCENARIO ?= scenarios/happy-path.json
 
-.PHONY: deps build test check-standalone test-sanitized test-asan test-tsan release check-no-foundation demo bench fuzz soak clean layer test-layer
+.PHONY: compare deps build test check-standalone test-sanitized test-asan test-tsan release check-no-foundation demo bench fuzz soak clean layer test-layer
 
 deps:
 	@missing=""; for package in $(APT_PACKAGES); do \
@@ -114,7 +114,31 @@ bench: layer
 	python3 scripts/bench_report.py --results $(BENCH_RESULTS) --started "$$(cat /tmp/eapm-bench-started)" \
 		--load "$$(cat /tmp/eapm-bench-load)" > $(BENCH_RESULTS)/section.md
 	scripts/put_section.py bench BENCHMARKS.md $(BENCH_RESULTS)/section.md
+	$(MAKE) compare COMPARE_RUNS=$(BENCH_RUNS)
 	@echo "wrote BENCHMARKS.md"
 
+# Side by side (scripts/compare.py): the layer's stripped extension, the floor extension
+# (Benchmarks/floor: register, then /event/next until SHUTDOWN) and, with
+# COMPARE_EXTENSION=/path/to/binary (e.g. the official extension from its layer zip; COMPARE_ZIP
+# that zip), the other one, alternating on the same workloads COMPARE_RUNS times; the section
+# "compare" of BENCHMARKS.md and Benchmarks/compare.png from the medians (about 2 minutes a run).
+COMPARE_RUNS ?= 3
+COMPARE_WORK := $(CURDIR)/.build-compare
+compare: layer
+	$(SWIFT) build -c release --product lambda-sim
+	@python3 -c "import matplotlib" 2>/dev/null || python3 -m pip install -q matplotlib 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages matplotlib
+	@test -x /usr/bin/time || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; }
+	rm -rf $(COMPARE_WORK) && mkdir -p $(COMPARE_WORK)/layer $(BENCH_RESULTS)
+	unzip -q $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) -d $(COMPARE_WORK)/layer
+	$(CC) -static -O2 -o $(COMPARE_WORK)/elastic-apm-floor-extension Benchmarks/floor/floor_extension.c
+	python3 scripts/compare.py --extension $(COMPARE_WORK)/layer/extensions/$(EXTENSION) \
+		--layer-zip $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) \
+		$(if $(COMPARE_EXTENSION),--compare $(COMPARE_EXTENSION)) $(if $(COMPARE_ZIP),--compare-zip $(COMPARE_ZIP)) \
+		--floor $(COMPARE_WORK)/elastic-apm-floor-extension --lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim \
+		--runs $(COMPARE_RUNS) --out $(BENCH_RESULTS) \
+		--command "make compare COMPARE_RUNS=$(COMPARE_RUNS)$(if $(COMPARE_EXTENSION), COMPARE_EXTENSION=<the official extension's binary>)"
+	scripts/put_section.py compare BENCHMARKS.md $(BENCH_RESULTS)/compare.md
+
 clean:
-	rm -rf .build .build-fuzz .build-asan .build-tsan .build-layer .build-soak dist
+	rm -rf .build .build-fuzz .build-asan .build-tsan .build-layer .build-soak .build-compare dist

@@ -7,4 +7,7 @@ public struct ResourceSample: Codable, Sendable, Equatable {
     public var peakResidentKB: Int
     /// Entries in `/proc/<pid>/fd`.
     public var openFileDescriptors: Int
+    /// CPU time (user + system, all threads, from `/proc/<pid>/stat`) used so far, in ms; its
+    /// resolution is the kernel's clock tick (10 ms).
+    public var cpuMilliseconds: Double? = nil
 }

@@ -90,6 +90,19 @@ final class ExtensionProcess: Sendable {
             let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")
         else { return nil }
         return ResourceSample(
-            invocations: invocations, residentKB: resident, peakResidentKB: peak, openFileDescriptors: descriptors.count)
+            invocations: invocations, residentKB: resident, peakResidentKB: peak, openFileDescriptors: descriptors.count,
+            cpuMilliseconds: Self.readCPUMilliseconds(pid: pid))
+    }
+
+    /// utime + stime of `/proc/<pid>/stat` (fields 14 and 15, after the parenthesised command name).
+    static func readCPUMilliseconds(pid: Int32) -> Double? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return nil }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // fields[0] is the state (field 3), so utime (14) and stime (15) are fields[11] and fields[12].
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }
+        let ticksPerSecond = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user + system) * 1000 / ticksPerSecond
     }
 }

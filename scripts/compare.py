@@ -1,0 +1,364 @@
+#!/usr/bin/env python3
+"""Side by side: this extension against another one (the official extension), in one run.
+
+The machines this runs on are shared and noisy, so only figures measured in the same run, with
+the binaries alternating on each workload, are compared; each figure is the median of RUNS runs.
+
+Workloads (the scenarios are in Benchmarks/scenarios/):
+  init         compare-init.json under lambda-sim: process start -> first /event/next
+  invocations  compare-invocations.json: 300 invocations, each with its agent's flush (syncflush):
+               CPU (user+sys), peak RSS, added latency (flush -> /event/next)
+  events       compare-events.json: 20 000 events through the receiver (100 invocations x 200)
+  pinned       invocations and events again with lambda-sim and its children on one CPU
+               (`taskset -c 0`), as a function under 1 769 MB runs: the extension competes with it
+  plain start  the binary against a Runtime API that answers at once (SHUTDOWN on the first
+               /event/next): start -> first /event/next, CPU and peak RSS as GNU time reports them
+The floor binary (Benchmarks/floor/floor_extension.c: register, then /event/next until SHUTDOWN)
+runs beside them; init figures are compared above it: (ours - floor) / (theirs - floor).
+
+usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--runs 5]
+                  [--layer-zip ZIP] [--compare-zip ZIP] [--out DIR] [--png FILE]
+Writes DIR/compare.json, DIR/compare.md (the BENCHMARKS.md section) and the picture FILE
+(default Benchmarks/compare.png, which BENCHMARKS.md links).
+"""
+import argparse
+import http.server
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+SCENARIOS = os.path.join(ROOT, "Benchmarks", "scenarios")
+ENVIRONMENT = ["ELASTIC_APM_LOG_LEVEL=warning"]
+
+# What the comparison aims at (ours / official), from the Lean issue.
+AIMS = {
+    "init above the floor (lambda-sim)": 0.5,
+    "init above the floor (plain start)": 0.5,
+    "peak RSS (lambda-sim, 300 invocations)": 0.5,
+    "peak RSS (plain start)": 0.5,
+    "CPU, 300 invocations": 0.35,
+    "CPU, 20 000 events": 0.5,
+    "added latency p99": 0.5,
+    "layer zip": 1.0,
+    "one CPU: CPU, 300 invocations": 0.35,
+    "one CPU: CPU, 20 000 events": 0.5,
+    "one CPU: added latency p99": 0.5,
+}
+
+
+def percentile(samples, fraction):
+    """Nearest rank, as lambda-sim's LatencyFigures computes it."""
+    ordered = sorted(samples)
+    rank = max(1, int(-(-fraction * len(ordered) // 1)))
+    return ordered[min(rank, len(ordered)) - 1]
+
+
+def simulate(sim, binary, scenario, directory, label, pinned=False):
+    """One lambda-sim run; returns its report (dict) with `problems` checked by the caller."""
+    report_path = os.path.join(directory, f"{label}.json")
+    command = [sim, "--extension", binary, "--scenario", os.path.join(SCENARIOS, scenario), "--json", report_path]
+    for variable in ENVIRONMENT:
+        command += ["--env", variable]
+    if pinned:
+        command = ["taskset", "-c", "0"] + command
+    completed = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with open(report_path) as file:
+        report = json.load(file)
+    report["exitStatus"] = completed.returncode
+    return report
+
+
+def sim_figures(report):
+    latencies = [i["addedLatencyMs"] for i in report["invocations"] if i.get("addedLatencyMs") is not None]
+    samples = report.get("resourceSamples") or []
+    return {
+        "initMs": (report.get("initStartToRegisterMs") or 0) + (report.get("registerToFirstNextMs") or 0),
+        "peakRSSKB": report.get("peakRSSKB"),
+        "cpuMs": samples[-1].get("cpuMilliseconds") if samples else None,
+        "latencies": latencies,
+        "addedLatencyP99Ms": percentile(latencies, 0.99) if latencies else None,
+        "problems": report.get("problems", []),
+    }
+
+
+class RuntimeAPI(http.server.BaseHTTPRequestHandler):
+    """Answers at once: register 200, telemetry 202 (not available), /event/next SHUTDOWN."""
+    protocol_version = "HTTP/1.1"
+    first_next = None
+
+    def answer(self, status, body=b"{}", headers=()):
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if self.path.endswith("/extension/register"):
+            self.answer(200, b'{"functionName":"compare"}', [("Lambda-Extension-Identifier", "plain-start")])
+        else:
+            self.answer(202)
+
+    def do_PUT(self):
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.answer(202)
+
+    def do_GET(self):
+        if RuntimeAPI.first_next is None:
+            RuntimeAPI.first_next = time.monotonic()
+        deadline = int(time.time() * 1000) + 2000
+        self.answer(200, json.dumps({"eventType": "SHUTDOWN", "shutdownReason": "spindown", "deadlineMs": deadline}).encode())
+
+    def log_message(self, *arguments):
+        pass
+
+
+def plain_start(binary, server, directory, name):
+    """Start -> first /event/next, CPU and peak RSS of one start against a Runtime API that answers at once."""
+    RuntimeAPI.first_next = None
+    environment = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "AWS_LAMBDA_RUNTIME_API": f"127.0.0.1:{server.server_address[1]}",
+        # Nothing listens there: nothing is sent, and the extension must not wait for it.
+        "ELASTIC_APM_LAMBDA_APM_SERVER": "http://127.0.0.1:9",
+        "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT": str(free_port()),
+        "ELASTIC_APM_LOG_LEVEL": "warning",
+    }
+    linked = os.path.join(directory, name)
+    if not os.path.exists(linked):
+        os.symlink(binary, linked)
+    # GNU time forks the binary from a small process of its own: a child forked straight from this
+    # Python would report this interpreter's resident set as its peak (Linux keeps the larger).
+    usage_path = os.path.join(directory, name + ".usage")
+    started = time.monotonic()
+    completed = subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", usage_path, linked], env=environment,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first_next = RuntimeAPI.first_next
+    with open(usage_path) as file:
+        peak_kb, user, system = file.read().split()[-3:]
+    return {
+        "initMs": (first_next - started) * 1000 if first_next else None,
+        "cpuMs": (float(user) + float(system)) * 1000,
+        "peakRSSKB": int(peak_kb),
+        "exitStatus": completed.returncode,
+    }
+
+
+def free_port():
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def median(values):
+    values = [v for v in values if isinstance(v, (int, float))]
+    return statistics.median(values) if values else None
+
+
+def zipped_size(binary, directory):
+    """The binary alone in a zip at the highest level: what a layer of it would weigh at least."""
+    path = os.path.join(directory, os.path.basename(binary) + ".zip")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.write(binary, "extensions/" + os.path.basename(binary))
+    return os.path.getsize(path)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--extension", required=True, help="this extension (the layer's binary)")
+    parser.add_argument("--compare", help="the other extension, e.g. the official one from its layer zip")
+    parser.add_argument("--floor", help="the floor extension (Benchmarks/floor)")
+    parser.add_argument("--lambda-sim", required=True)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--layer-zip", help="this extension's layer zip")
+    parser.add_argument("--compare-zip", help="the other extension's layer zip (else its binary, zipped here)")
+    parser.add_argument("--out", default=os.path.join(ROOT, "Benchmarks", "results"))
+    parser.add_argument("--png", default=os.path.join(ROOT, "Benchmarks", "compare.png"))
+    parser.add_argument("--command", default="", help="the command that ran this, for the report")
+    args = parser.parse_args()
+
+    binaries = {"ours": os.path.abspath(args.extension)}
+    if args.compare:
+        binaries["official"] = os.path.abspath(args.compare)
+    if args.floor:
+        binaries["floor"] = os.path.abspath(args.floor)
+    os.makedirs(args.out, exist_ok=True)
+    runs = {name: {} for name in binaries}
+    problems = []
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), RuntimeAPI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    workloads = [
+        ("init", "compare-init.json", False),
+        ("invocations", "compare-invocations.json", False),
+        ("events", "compare-events.json", False),
+        ("pinned invocations", "compare-invocations.json", True),
+        ("pinned events", "compare-events.json", True),
+    ]
+    with tempfile.TemporaryDirectory(prefix="eapm-compare-") as directory:
+        for run in range(args.runs):
+            for workload, scenario, pinned in workloads:
+                # Alternating: each binary in turn on the same workload, so drifts in the machine's
+                # load fall on all of them alike.
+                for name, binary in binaries.items():
+                    if name == "floor" and workload not in ("init",):
+                        continue
+                    report = simulate(args.lambda_sim, binary, scenario, directory, f"{name}-{workload}-{run}".replace(" ", "-"), pinned)
+                    figures = sim_figures(report)
+                    if figures["problems"] or report["exitStatus"] != 0:
+                        problems.append(f"{name} {workload} run {run + 1}: {figures['problems']} exit {report['exitStatus']}")
+                    runs[name].setdefault(workload, []).append(figures)
+            for name, binary in binaries.items():
+                figures = plain_start(binary, server, directory, f"{name}-extension")
+                runs[name].setdefault("plain start", []).append(figures)
+            print(f"compare: run {run + 1}/{args.runs} done", flush=True)
+        sizes = {"ours": os.path.getsize(args.layer_zip) if args.layer_zip else zipped_size(binaries["ours"], directory)}
+        if "official" in binaries:
+            sizes["official"] = os.path.getsize(args.compare_zip) if args.compare_zip else zipped_size(binaries["official"], directory)
+    server.shutdown()
+
+    def figure(name, workload, key):
+        return median(r[key] for r in runs.get(name, {}).get(workload, []))
+
+    rows = []
+
+    def add(label, key, workload, unit, above_floor=False):
+        ours = figure("ours", workload, key)
+        theirs = figure("official", workload, key) if "official" in binaries else None
+        floor = figure("floor", workload, key) if above_floor and "floor" in binaries else None
+        ratio = None
+        if ours is not None and theirs:
+            ratio = (ours - floor) / (theirs - floor) if floor is not None and theirs > floor else ours / theirs
+        rows.append({"figure": label, "ours": ours, "official": theirs, "floor": floor, "unit": unit, "ratio": ratio,
+                     "aim": AIMS.get(label)})
+
+    add("init above the floor (lambda-sim)", "initMs", "init", "ms", above_floor=True)
+    add("init above the floor (plain start)", "initMs", "plain start", "ms", above_floor=True)
+    add("peak RSS (lambda-sim, 300 invocations)", "peakRSSKB", "invocations", "KiB")
+    add("peak RSS (plain start)", "peakRSSKB", "plain start", "KiB")
+    add("CPU, 300 invocations", "cpuMs", "invocations", "ms")
+    add("CPU, 20 000 events", "cpuMs", "events", "ms")
+    add("added latency p99", "addedLatencyP99Ms", "invocations", "ms")
+    add("one CPU: CPU, 300 invocations", "cpuMs", "pinned invocations", "ms")
+    add("one CPU: CPU, 20 000 events", "cpuMs", "pinned events", "ms")
+    add("one CPU: added latency p99", "addedLatencyP99Ms", "pinned invocations", "ms")
+    # The plain start's CPU includes the whole run to exit (init, SHUTDOWN, exit).
+    add("CPU of a plain start (to exit)", "cpuMs", "plain start", "ms")
+    zip_ratio = sizes["ours"] / sizes["official"] if "official" in sizes else None
+    rows.append({"figure": "layer zip", "ours": sizes["ours"] / 1e6, "official": sizes.get("official", 0) / 1e6 or None,
+                 "floor": None, "unit": "MB", "ratio": zip_ratio, "aim": AIMS["layer zip"]})
+
+    latencies = {name: [l for r in runs[name].get("invocations", []) for l in r["latencies"]] for name in binaries if name != "floor"}
+    pinned_latencies = {name: [l for r in runs[name].get("pinned invocations", []) for l in r["latencies"]]
+                        for name in binaries if name != "floor"}
+    results = {"runs": args.runs, "binaries": binaries, "rows": rows, "problems": problems, "command": args.command,
+               "sizes": sizes, "raw": runs}
+    with open(os.path.join(args.out, "compare.json"), "w") as file:
+        json.dump(results, file, indent=1)
+    with open(os.path.join(args.out, "compare.md"), "w") as file:
+        file.write(markdown(results, args))
+    draw(rows, latencies, pinned_latencies, args.png)
+    for row in rows:
+        print(f"{row['figure']}: ours {fmt(row['ours'])}, official {fmt(row['official'])}, ratio {fmt(row['ratio'], 2)}")
+    if problems:
+        print("problems:\n  " + "\n  ".join(problems), file=sys.stderr)
+    return 0
+
+
+def fmt(value, digits=1):
+    if value is None:
+        return "–"
+    return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
+
+
+def markdown(results, args):
+    lines = [
+        "Side by side, one run, the binaries alternating on each workload; each figure is the median of "
+        f"{results['runs']} runs (`scripts/compare.py`; workloads in its header).",
+        "",
+        "```sh",
+        results["command"] or "python3 scripts/compare.py ...",
+        "```",
+        "",
+        "| figure | this extension | official | floor | ours / official | aim |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for row in results["rows"]:
+        unit = row["unit"]
+        met = "" if row["ratio"] is None or row["aim"] is None else (" ✓" if row["ratio"] <= row["aim"] else " ✗")
+        lines.append(
+            f"| {row['figure']} | {fmt(row['ours'])} {unit} | {fmt(row['official'])} {unit if row['official'] is not None else ''} | "
+            f"{fmt(row['floor']) + ' ' + unit if row['floor'] is not None else ''} | {fmt(row['ratio'], 2)}{met} | "
+            f"{'≤ ' + fmt(row['aim'], 2) if row['aim'] is not None else ''} |")
+    lines += ["", f"Binaries: this extension `{os.path.basename(results['binaries']['ours'])}` "
+              f"({os.path.getsize(results['binaries']['ours']) / 1e6:.1f} MB)"]
+    if "official" in results["binaries"]:
+        lines[-1] += f", official `{os.path.basename(results['binaries']['official'])}` ({os.path.getsize(results['binaries']['official']) / 1e6:.1f} MB)"
+    lines[-1] += "; the layer zip of the official extension is its binary zipped here unless `COMPARE_ZIP` names its zip."
+    if results["problems"]:
+        lines += ["", "Problems seen during the runs:", ""] + [f"- {p}" for p in results["problems"]]
+    lines += ["", "![added latency and cost ratios](Benchmarks/compare.png)", ""]
+    return "\n".join(lines)
+
+
+def draw(rows, latencies, pinned_latencies, path):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plot
+        import matplotlib.ticker
+    except ImportError:
+        print("matplotlib is missing: no picture (make compare installs it)", file=sys.stderr)
+        return
+    figure, (left, right) = plot.subplots(1, 2, figsize=(13, 5.2))
+    colours = {"ours": "#1f77b4", "official": "#d62728"}
+    for name, samples in latencies.items():
+        if samples:
+            ordered = sorted(samples)
+            left.plot(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], color=colours[name], label=f"{name}")
+    for name, samples in pinned_latencies.items():
+        if samples:
+            ordered = sorted(samples)
+            left.plot(ordered, [(i + 1) / len(ordered) for i in range(len(ordered))], color=colours[name], linestyle="--",
+                      label=f"{name}, one CPU")
+    left.set_xscale("log")
+    left.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    left.set_xlabel("added latency: agent flush -> /event/next (ms, log scale)")
+    left.set_ylabel("share of invocations")
+    left.set_title("Added latency, 300 invocations per run")
+    left.grid(True, which="both", alpha=0.3)
+    left.legend()
+    shown = [row for row in rows if row["ratio"] is not None]
+    labels = [row["figure"] for row in shown]
+    values = [row["ratio"] for row in shown]
+    positions = range(len(shown))
+    bars = right.barh(list(positions), values,
+                      color=["#2ca02c" if row["aim"] is not None and row["ratio"] <= row["aim"] else "#ff7f0e" for row in shown])
+    for position, row in zip(positions, shown):
+        if row["aim"] is not None:
+            right.plot([row["aim"], row["aim"]], [position - 0.4, position + 0.4], color="black", linewidth=1.5)
+    right.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=3, fontsize=8)
+    right.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
+    right.set_xscale("log")
+    right.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    right.set_yticks(list(positions))
+    right.set_yticklabels(labels, fontsize=8)
+    right.invert_yaxis()
+    right.set_xlabel("this extension / official (lower is better; black tick: aim)")
+    right.set_title("Cost ratios")
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
