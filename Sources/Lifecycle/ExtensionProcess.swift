@@ -123,7 +123,8 @@ public enum ExtensionProcess {
             return 1
         }
         let apmServer = APMServerClient(
-            serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: apmHTTP)
+            serverURL: configuration.apmServerURL, otlpURL: configuration.otlpEndpoint, authorization: authorization,
+            userAgent: userAgent, http: apmHTTP)
         let forwarder: Forwarder
         do {
             forwarder = try Forwarder(
@@ -142,7 +143,8 @@ public enum ExtensionProcess {
             transactionRegistered: { requestID, transaction, _ in
                 await tracker.transactionRegistered(requestID: requestID, transaction: transaction)
             },
-            transactionsReported: { ids in await tracker.transactionsReported(ids) })
+            transactionsReported: { ids in await tracker.transactionsReported(ids) },
+            otlpReceived: { endSignal.otlpReceived() })
 
         let receiverServer: HTTPServer
         do {
@@ -185,6 +187,7 @@ public enum ExtensionProcess {
                 let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
                     .subscribe(identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs)
                 expectsTelemetry = outcome == .telemetry || outcome == .logs
+                if expectsTelemetry { endSignal.expectRuntimeDone() }
             } catch {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
             }

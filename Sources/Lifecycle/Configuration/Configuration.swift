@@ -4,6 +4,9 @@ public import Logging
 public struct Configuration: Sendable {
     /// APM Server base URL, without a trailing slash.
     public var apmServerURL: String
+    /// Where OTLP exports go (`/v1/traces`, … are appended), without a trailing slash: APM Server
+    /// unless `ELASTIC_APM_LAMBDA_OTLP_ENDPOINT` names another OTLP/HTTP endpoint.
+    public var otlpEndpoint: String
     /// `Authorization: ApiKey …`, preferred over the secret token.
     public var apiKey: String?
     /// `Authorization: Bearer …`.
@@ -62,16 +65,15 @@ public struct Configuration: Sendable {
         }
         self.runtimeAPI = runtimeAPI
 
-        guard var server = value(Variable.apmServer) else {
+        guard let server = value(Variable.apmServer) else {
             throw ConfigurationError(variable: Variable.apmServer, reason: "not set; expected the APM Server URL, e.g. https://apm.example.com:8200")
         }
-        let lowered = server.lowercased()
-        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
-        guard let scheme, server.count > scheme.count, !server.dropFirst(scheme.count).hasPrefix("/") else {
-            throw ConfigurationError(variable: Variable.apmServer, reason: "expected an http:// or https:// URL, got \"\(server)\"")
+        apmServerURL = try Self.baseURL(server, variable: Variable.apmServer)
+        if let otlp = value(Variable.otlpEndpoint) {
+            otlpEndpoint = try Self.baseURL(otlp, variable: Variable.otlpEndpoint)
+        } else {
+            otlpEndpoint = apmServerURL
         }
-        while server.hasSuffix("/") { server.removeLast() }
-        apmServerURL = server
 
         apiKey = value(Variable.apiKey)
         secretToken = value(Variable.secretToken)
@@ -144,6 +146,18 @@ public struct Configuration: Sendable {
         serverCAACMID = value(Variable.caCertACMID)
     }
 
+    /// An `http://` or `https://` URL with a host, its trailing slashes removed.
+    private static func baseURL(_ text: String, variable: String) throws(ConfigurationError) -> String {
+        var url = text
+        let lowered = url.lowercased()
+        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
+        guard let scheme, url.count > scheme.count, !url.dropFirst(scheme.count).hasPrefix("/") else {
+            throw ConfigurationError(variable: variable, reason: "expected an http:// or https:// URL, got \"\(url)\"")
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
     private static func duration(
         environment value: (String) -> String?, name: String, deprecated: String, default fallback: Duration,
         warnings: inout [String]
@@ -195,6 +209,7 @@ public struct Configuration: Sendable {
     /// The variables' names, fixed by the Elastic docs.
     public enum Variable {
         public static let apmServer = "ELASTIC_APM_LAMBDA_APM_SERVER"
+        public static let otlpEndpoint = "ELASTIC_APM_LAMBDA_OTLP_ENDPOINT"
         public static let apiKey = "ELASTIC_APM_API_KEY"
         public static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
         public static let apiKeySecretID = "ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"
