@@ -1,7 +1,8 @@
 import JSON
 
-/// Plays the function for one invocation: its log lines, its agent's requests, its duration and
-/// how it ends, and the platform's `platform.runtimeDone` when the runtime is done.
+/// Plays the function for one invocation: its log lines, its agent's requests, its OpenTelemetry
+/// SDK's exports (a real SDK in a child process), its duration and how it ends, and the
+/// platform's `platform.runtimeDone` when the runtime is done.
 struct FunctionRunner: Sendable {
     struct Result: Sendable {
         var durationMs: Double
@@ -14,6 +15,7 @@ struct FunctionRunner: Sendable {
     let dispatcher: TelemetryDispatcher
     let clock: SimulationClock
     let agent: AgentDriver
+    let otel: OTelFunction
 
     func run(index: Int, requestID: String, plan: InvocationPlan, deadlineMs: Int64) async -> Result {
         let startedAt = clock.elapsedMs()
@@ -48,7 +50,12 @@ struct FunctionRunner: Sendable {
         let durationMs = clock.elapsedMs() - startedAt
 
         var flushedAt: Double?
+        // The SDK's force-flush comes last, after the agent's own flush (the case where waiting
+        // for the agent alone would miss it), and before the runtime reports done.
         func runtimeDone() async -> Double {
+            if let sdk = plan.otel, !plan.outcome.resetsEnvironment {
+                requests.append(await otel.run(sdk, requestID: requestID, deadlineMs: deadlineMs))
+            }
             let at = clock.elapsedMs()
             await dispatcher.emit(events.runtimeDone(
                 requestID: requestID, status: plan.outcome.runtimeDoneStatus, durationMs: durationMs,
