@@ -7,7 +7,8 @@ SimulationReport.writeOTLPExports writes them: `path` (/v1/traces, /v1/metrics o
 `body` (the inflated protobuf, base64); other fields are passed through per export.
 Output: one JSON object: `exports` (per line: path, the passed-through fields, and how many
 spans, data points or log records it held), `spans` (names), `metric_points` (name, attributes,
-value), `log_records` (bodies), `services` (resource service.name values). A body that does not
+value), `log_records` (bodies), `services` (resource service.name values); each export also
+lists its resources' `faas.invocation_id` values as `invocation_ids`. A body that does not
 decode as its path's ExportServiceRequest is an error: exit status 1, the reason on stderr.
 """
 import base64
@@ -48,6 +49,10 @@ def main() -> int:
             print(f"line {number}: {record['path']} body does not decode: {error}", file=sys.stderr)
             return 1
         items = 0
+        resources = [group.resource for group in
+                     getattr(message, {"/v1/traces": "resource_spans", "/v1/metrics": "resource_metrics",
+                                       "/v1/logs": "resource_logs"}[record["path"]])]
+        invocation_ids = sorted({attributes(resource.attributes).get("faas.invocation_id") for resource in resources} - {None})
         if record["path"] == "/v1/traces":
             for resource_spans in message.resource_spans:
                 out["services"].append(attributes(resource_spans.resource.attributes).get("service.name"))
@@ -75,6 +80,7 @@ def main() -> int:
                         items += 1
         export = {key: value for key, value in record.items() if key != "body"}
         export["items"] = items
+        export["invocation_ids"] = invocation_ids
         out["exports"].append(export)
     json.dump(out, sys.stdout, sort_keys=True)
     print()

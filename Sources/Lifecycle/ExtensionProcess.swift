@@ -161,6 +161,10 @@ public enum ExtensionProcess {
         }
         logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverServer.port)"])
         warnIfAgentBypassesExtension(configuration, receiverPort: receiverServer.port, logger: logger)
+        if configuration.otelExporterPointsAtReceiver(port: receiverServer.port) {
+            // Known before the first export: the first invocation waits for runtimeDone too.
+            endSignal.otlpReceived()
+        }
 
         // The servers are not awaited at the end: kept-alive agent connections would hold them
         // open, and the process exits right after the run loop anyway.

@@ -236,6 +236,11 @@ struct SimulationRun: Sendable {
         for name in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"] { environment[name] = host[name] }
         environment.merge(scenario.environment) { $1 }
         environment.merge(options.environment) { $1 }
+        // Lambda gives extensions the function's environment: a function with an OpenTelemetry
+        // SDK has its exporter pointed at the extension's receiver.
+        if scenario.invocations.contains(where: { $0.otel != nil }), environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == nil {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:\(environment["ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"] ?? "8200")"
+        }
         return environment
     }
 

@@ -44,6 +44,10 @@ public struct Configuration: Sendable {
     public var runtimeAPI: String
     /// The function's own `ELASTIC_APM_SERVER_URL`, to warn when it bypasses the extension.
     public var agentServerURL: String?
+    /// The function's OTLP exporter endpoints (`OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal
+    /// ones), which an extension sees as the function does: one that points at the receiver says an
+    /// OpenTelemetry SDK will export here.
+    public var otelExporterEndpoints: [String] = []
     /// How Lambda initialised this environment (`AWS_LAMBDA_INITIALIZATION_TYPE`): `on-demand`,
     /// `provisioned-concurrency`, `snap-start` or `lambda-managed-instances`; nil when not set.
     public var initializationType: String?
@@ -80,6 +84,7 @@ public struct Configuration: Sendable {
         apiKeySecretID = value(Variable.apiKeySecretID)
         secretTokenSecretID = value(Variable.secretTokenSecretID)
         agentServerURL = value(Variable.agentServerURL)
+        otelExporterEndpoints = Variable.otelExporterEndpoints.compactMap(value)
         initializationType = value(Variable.initializationType)
 
         if let port = value(Variable.receiverPort) {
@@ -144,6 +149,14 @@ public struct Configuration: Sendable {
         serverCAPEM = value(Variable.caCertPEM)?.replacingLiteralNewlines
         serverCAFile = value(Variable.caCertFile)
         serverCAACMID = value(Variable.caCertACMID)
+    }
+
+    /// Whether one of the function's OTLP exporter endpoints is the receiver on `port`.
+    public func otelExporterPointsAtReceiver(port: Int) -> Bool {
+        otelExporterEndpoints.contains { endpoint in
+            let lowered = endpoint.lowercased()
+            return ["localhost:\(port)", "127.0.0.1:\(port)"].contains { lowered.containsText($0) }
+        }
     }
 
     /// An `http://` or `https://` URL with a host, its trailing slashes removed.
@@ -232,6 +245,10 @@ public struct Configuration: Sendable {
         public static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
         public static let agentServerURL = "ELASTIC_APM_SERVER_URL"
         public static let initializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
+        public static let otelExporterEndpoints = [
+            "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        ]
     }
 }
 

@@ -9,11 +9,12 @@ import Synchronization
 /// before the extension saw its INVOKE); after an invocation ended by runtimeDone or its deadline,
 /// it is that invocation's late flush and is ignored (its data is kept all the same).
 ///
-/// Once an OpenTelemetry SDK has sent an OTLP export here and runtimeDone is expected (telemetry
-/// subscribed), an agent's flush no longer ends an invocation: the SDK sends no flush of its own,
-/// and its force-flush may come after the classic agent's (a function with both), but always
-/// before the runtime reports done. So runtimeDone (or the deadline) ends every later invocation,
-/// and the flush that follows ships the SDK's exports too (docs/ARCHITECTURE.md, "Per invocation").
+/// Once an OpenTelemetry SDK is known to export here (the function's OTLP exporter endpoint is the
+/// receiver, or an OTLP export arrived) and runtimeDone is expected (telemetry subscribed), an
+/// agent's flush no longer ends an invocation: the SDK sends no flush of its own, and its
+/// force-flush may come after the classic agent's (a function with both), but always before the
+/// runtime reports done. So runtimeDone (or the deadline) ends the invocation, and the flush that
+/// follows ships the SDK's exports too (docs/ARCHITECTURE.md, "Per invocation").
 final class InvocationEndSignal: Sendable {
     private struct State {
         var requestID: String?
@@ -51,8 +52,8 @@ final class InvocationEndSignal: Sendable {
         state.withLock { $0.runtimeDoneExpected = true }
     }
 
-    /// An OTLP export arrived: from now on only runtimeDone (or the deadline) ends an invocation,
-    /// if runtimeDone is expected.
+    /// An OpenTelemetry SDK exports here (configured so, or an OTLP export arrived): from now on
+    /// only runtimeDone (or the deadline) ends an invocation, if runtimeDone is expected.
     func otlpReceived() {
         state.withLock { $0.otlpReceived = true }
     }
