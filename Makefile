@@ -19,6 +19,11 @@ deps:
 	@for module in $(PYTHON_PACKAGES); do \
 		python3 -c "import $$module" 2>/dev/null || python3 -m pip install -q $$module 2>/dev/null \
 			|| python3 -m pip install -q --break-system-packages $$module; done
+	@# The OpenTelemetry Python SDK and its OTLP/HTTP exporter are the instrumented function of the
+	@# OTLP end-to-end tests (scripts/otel_function.py); opentelemetry-proto decodes what the sink got.
+	@python3 -c "import opentelemetry.sdk, opentelemetry.exporter.otlp.proto.http, opentelemetry.proto" 2>/dev/null \
+		|| python3 -m pip install -q opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-proto 2>/dev/null \
+		|| python3 -m pip install -q --break-system-packages opentelemetry-sdk opentelemetry-exporter-otlp-proto-http opentelemetry-proto
 	@# moto in server mode (with boto3) is the AWS emulator of the Secrets Manager and ACM tests.
 	@python3 -c "import moto.server, boto3" 2>/dev/null || python3 -m pip install -q "moto[server]" 2>/dev/null \
 		|| python3 -m pip install -q --break-system-packages "moto[server]"

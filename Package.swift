@@ -108,7 +108,11 @@ let package = Package(
         .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LifecycleTests",
-            dependencies: ["Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                // The receiver's unit tests bind it on an event loop of their own.
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -123,7 +123,8 @@ public enum ExtensionProcess {
             return 1
         }
         let apmServer = APMServerClient(
-            serverURL: configuration.apmServerURL, authorization: authorization, userAgent: userAgent, http: apmHTTP)
+            serverURL: configuration.apmServerURL, otlpURL: configuration.otlpEndpoint, authorization: authorization,
+            userAgent: userAgent, http: apmHTTP)
         let forwarder: Forwarder
         do {
             forwarder = try Forwarder(
@@ -151,7 +152,8 @@ public enum ExtensionProcess {
             transactionRegistered: { requestID, transaction, _ in
                 await tracker.transactionRegistered(requestID: requestID, transaction: transaction)
             },
-            transactionsReported: { ids in await tracker.transactionsReported(ids) })
+            transactionsReported: { ids in await tracker.transactionsReported(ids) },
+            otlpReceived: { endSignal.otlpReceived() })
 
         let receiverServer: HTTPServer
         do {
@@ -168,6 +170,10 @@ public enum ExtensionProcess {
         }
         logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverServer.port)"])
         warnIfAgentBypassesExtension(configuration, receiverPort: receiverServer.port, logger: logger)
+        if configuration.otelExporterPointsAtReceiver(port: receiverServer.port) {
+            // Known before the first export: the first invocation waits for runtimeDone too.
+            endSignal.otlpReceived()
+        }
 
         // The servers are not awaited at the end: kept-alive agent connections would hold them
         // open, and the process exits right after the run loop anyway.
@@ -197,6 +203,7 @@ public enum ExtensionProcess {
                         identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs,
                         schemas: overlapping ? TelemetrySubscriber.managedInstancesSchemas + TelemetrySubscriber.schemas : TelemetrySubscriber.schemas)
                 expectsTelemetry = outcome == .telemetry || outcome == .logs
+                if expectsTelemetry { endSignal.expectRuntimeDone() }
             } catch {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
             }

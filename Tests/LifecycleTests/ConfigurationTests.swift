@@ -13,6 +13,7 @@ struct ConfigurationTests {
     func defaults() throws {
         let configuration = try configuration([:])
         #expect(configuration.apmServerURL == "https://apm.example.com:8200")
+        #expect(configuration.otlpEndpoint == "https://apm.example.com:8200", "OTLP goes to APM Server by default")
         #expect(configuration.receiverPort == 8200)
         #expect(configuration.receiverHost == "127.0.0.1")
         #expect(configuration.receiverTimeout == .seconds(15))
@@ -56,6 +57,9 @@ struct ConfigurationTests {
             ("ELASTIC_APM_LAMBDA_APM_SERVER", "https://"),
             ("ELASTIC_APM_LAMBDA_APM_SERVER", "http:///path"),
             ("ELASTIC_APM_LAMBDA_APM_SERVER", "ftp://apm.example.com"),
+            ("ELASTIC_APM_LAMBDA_OTLP_ENDPOINT", "otlp.example.com"),
+            ("ELASTIC_APM_LAMBDA_OTLP_ENDPOINT", "https://"),
+            ("ELASTIC_APM_LAMBDA_OTLP_ENDPOINT", "grpc://otlp.example.com:4317"),
             ("ELASTIC_APM_DATA_RECEIVER_TIMEOUT", "15"),
             ("ELASTIC_APM_DATA_FORWARDER_TIMEOUT", "fast"),
             ("ELASTIC_APM_LAMBDA_AGENT_DATA_BUFFER_SIZE", "lots"),
@@ -66,6 +70,13 @@ struct ConfigurationTests {
     func badValues(variable: String, value: String) {
         let error = #expect(throws: ConfigurationError.self) { try configuration([variable: value]) }
         #expect(error?.variable == variable)
+    }
+
+    @Test("ELASTIC_APM_LAMBDA_OTLP_ENDPOINT points OTLP elsewhere, its trailing slashes removed; APM Server stays")
+    func otlpEndpoint() throws {
+        let configuration = try configuration(["ELASTIC_APM_LAMBDA_OTLP_ENDPOINT": " https://otlp.example.com:443// "])
+        #expect(configuration.otlpEndpoint == "https://otlp.example.com:443")
+        #expect(configuration.apmServerURL == "https://apm.example.com:8200")
     }
 
     @Test("deprecated integer seconds apply only when the new variable is unset, with a warning")

@@ -53,3 +53,41 @@ struct InvocationEndSignalTests {
         #expect(await late.wait() == .runtimeDone(status: "success"))
     }
 }
+
+@Suite("Invocation end signal with OTLP")
+struct InvocationEndSignalOTLPTests {
+    @Test("once an OTLP export arrived and runtimeDone is expected, an agent flush does not end the invocation; runtimeDone does")
+    func otlpWaitsForRuntimeDone() async {
+        let signal = InvocationEndSignal()
+        signal.expectRuntimeDone()
+        signal.otlpReceived()
+        signal.begin(requestID: "r1")
+        signal.agentFlushed()
+        async let end = signal.wait()
+        signal.runtimeDone(requestID: "r1", status: "success")
+        #expect(await end == .runtimeDone(status: "success"))
+        signal.finish()
+        signal.agentFlushed() // between invocations: not kept for the next one either
+        signal.begin(requestID: "r2")
+        signal.deadlineReached(requestID: "r2")
+        #expect(await signal.wait() == .deadlineReached)
+    }
+
+    @Test("without telemetry (no runtimeDone to wait for), an agent flush still ends it after OTLP")
+    func withoutTelemetryFlushStillEnds() async {
+        let signal = InvocationEndSignal()
+        signal.otlpReceived()
+        signal.begin(requestID: "r1")
+        signal.agentFlushed()
+        #expect(await signal.wait() == .agentFlushed)
+    }
+
+    @Test("telemetry but no OTLP: an agent flush ends the invocation as before")
+    func classicAgentUnchanged() async {
+        let signal = InvocationEndSignal()
+        signal.expectRuntimeDone()
+        signal.begin(requestID: "r1")
+        signal.agentFlushed()
+        #expect(await signal.wait() == .agentFlushed)
+    }
+}

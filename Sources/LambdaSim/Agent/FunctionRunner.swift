@@ -1,8 +1,9 @@
 import JSON
 
-/// Plays the function for one invocation: its log lines, its agent's requests, its duration and
-/// how it ends, and the platform's `platform.runtimeDone` when the runtime is done (Managed
-/// Instances have none: their `platform.report` is the caller's to send).
+/// Plays the function for one invocation: its log lines, its agent's requests, its OpenTelemetry
+/// SDK's exports (a real SDK in a child process), its duration and how it ends, and the
+/// platform's `platform.runtimeDone` when the runtime is done (Managed Instances have none:
+/// their `platform.report` is the caller's to send).
 struct FunctionRunner: Sendable {
     struct Result: Sendable {
         var durationMs: Double
@@ -15,6 +16,7 @@ struct FunctionRunner: Sendable {
     let dispatcher: TelemetryDispatcher
     let clock: SimulationClock
     let agent: AgentDriver
+    let otel: OTelFunction
 
     func run(index: Int, requestID: String, plan: InvocationPlan, deadlineMs: Int64, agentProcess: Int = 0) async -> Result {
         let startedAt = clock.elapsedMs()
@@ -52,7 +54,12 @@ struct FunctionRunner: Sendable {
         let durationMs = clock.elapsedMs() - startedAt
 
         var flushedAt: Double?
+        // The SDK's force-flush comes last, after the agent's own flush (the case where waiting
+        // for the agent alone would miss it), and before the runtime reports done.
         func runtimeDone() async -> Double {
+            if let sdk = plan.otel, !plan.outcome.resetsEnvironment {
+                requests.append(await otel.run(sdk, requestID: requestID, deadlineMs: deadlineMs))
+            }
             let at = clock.elapsedMs()
             if managedInstances { return at }
             await dispatcher.emit(events.runtimeDone(

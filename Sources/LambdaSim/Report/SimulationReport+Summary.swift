@@ -27,7 +27,9 @@ extension SimulationReport {
         for invocation in invocations where !overlappingInvocations {
             let received = Self.countsByType(sinkRequests.filter { $0.invocation == invocation.index })
             let latency = invocation.addedLatencyMs.map { String(format: "%.1f ms", $0) } ?? "never"
-            let reference = invocation.flushedAtMs.map { $0 <= invocation.runtimeDoneAtMs ? "flush" : "runtimeDone" } ?? "runtimeDone"
+            let withOTel = invocation.agentRequests.contains { $0.path == "otel_function.py" }
+            let reference =
+                withOTel ? "runtimeDone" : invocation.flushedAtMs.map { $0 <= invocation.runtimeDoneAtMs ? "flush" : "runtimeDone" } ?? "runtimeDone"
             lines.append(
                 "invocation \(invocation.index + 1) \(invocation.requestID) \(invocation.outcome.rawValue), sink \(invocation.sinkBehaviour): "
                     + "sink got \(received.isEmpty ? "nothing" : received); \(reference) -> /event/next \(latency)")
@@ -79,7 +81,12 @@ extension SimulationReport {
             if counts[type] == nil { order.append(type) }
             counts[type, default: 0] += 1
         }
-        let failed = requests.filter { $0.status != 202 && $0.path.hasPrefix("/intake") }.count
+        for request in requests where request.isOTLP {
+            let type = "OTLP \(request.path.dropFirst(4)) export"
+            if counts[type] == nil { order.append(type) }
+            counts[type, default: 0] += 1
+        }
+        let failed = requests.filter { ($0.status != 202 && $0.path.hasPrefix("/intake")) || ($0.status != 200 && $0.isOTLP) }.count
         var text = order.map { "\($0) \(counts[$0]!)" }.joined(separator: ", ")
         if !requests.isEmpty { text += " in \(requests.count) request\(requests.count == 1 ? "" : "s")" }
         if failed > 0 { text += " (\(failed) not accepted)" }

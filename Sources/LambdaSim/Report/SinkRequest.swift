@@ -19,6 +19,12 @@ public struct SinkRequest: Codable, Sendable, Equatable {
     public var bodyError: String?
     /// The sink's number for the TCP connection it came on (the TLS terminator's, over TLS).
     public var connection: Int?
+    /// An OTLP export's body (`/v1/traces`, `/v1/metrics`, `/v1/logs`), inflated: protobuf, in
+    /// base64. `scripts/otlp_decode.py` decodes it.
+    public var otlpBody: String? = nil
+
+    /// Whether this is an OTLP/HTTP export.
+    public var isOTLP: Bool { ["/v1/traces", "/v1/metrics", "/v1/logs"].contains(path) }
 
     /// The single key of each event line (`metadata`, `transaction`, …); `?` for a line that is
     /// not a one-key object.

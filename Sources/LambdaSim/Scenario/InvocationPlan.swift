@@ -26,13 +26,16 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     public var concurrentPosts: Int
     /// Hostile or unusual requests the agent sends before its own data.
     public var probes: [AgentProbe]
+    /// The function is also (or, with `agent: false`, only) instrumented with the OpenTelemetry
+    /// SDK, which exports this over OTLP/HTTP; nil: no OpenTelemetry.
+    public var otel: OTelPlan?
 
     public init(
         repeat count: Int = 1, durationMs: Double = 50, outcome: InvocationOutcome = .success,
         registerTransaction: Bool = true, spans: Int = 2, metricset: Bool = false,
         compression: AgentCompression = .none, flush: FlushMode = .separate,
         logs: [FunctionLogLine] = [.text("handling the request")], sink: SinkBehaviour = .ok,
-        agent: Bool = true, concurrentPosts: Int = 0, probes: [AgentProbe] = []
+        agent: Bool = true, concurrentPosts: Int = 0, probes: [AgentProbe] = [], otel: OTelPlan? = nil
     ) {
         self.repeat = count
         self.durationMs = durationMs
@@ -47,11 +50,12 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         self.agent = agent
         self.concurrentPosts = concurrentPosts
         self.probes = probes
+        self.otel = otel
     }
 
     enum CodingKeys: String, CodingKey {
         case `repeat`, durationMs, outcome, registerTransaction, spans, metricset, compression, flush, logs, sink
-        case agent, concurrentPosts, probes
+        case agent, concurrentPosts, probes, otel
     }
 
     public init(from decoder: any Decoder) throws {
@@ -71,5 +75,6 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         agent = try container.decodeIfPresent(Bool.self, forKey: .agent) ?? defaults.agent
         concurrentPosts = try container.decodeIfPresent(Int.self, forKey: .concurrentPosts) ?? defaults.concurrentPosts
         probes = try container.decodeIfPresent([AgentProbe].self, forKey: .probes) ?? defaults.probes
+        otel = try container.decodeIfPresent(OTelPlan.self, forKey: .otel)
     }
 }

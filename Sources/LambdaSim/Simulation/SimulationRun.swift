@@ -215,7 +215,8 @@ struct SimulationRun: Sendable {
         let deadlineMs = SimulationClock.epochMs() + Int64(scenario.timeoutMs)
         let invokedAt = clock.elapsedMs()
         await dispatcher.emit(events.start(requestID: requestID))
-        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent)
+        let otel = OTelFunction(receiverURL: agent.receiverURL, serviceName: scenario.functionName, clock: clock)
+        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent, otel: otel)
         let run = await function.run(
             index: index, requestID: requestID, plan: plan, deadlineMs: deadlineMs,
             agentProcess: index % managedInstances.agentProcesses)
@@ -242,7 +243,8 @@ struct SimulationRun: Sendable {
             requestID: requestID, deadlineMs: deadlineMs, functionARN: scenario.functionARN,
             traceID: "Root=1-5e1a0000-\(String(repeating: "0", count: 18))\(String(format: "%06x", index + 1));Sampled=1"))
 
-        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent)
+        let otel = OTelFunction(receiverURL: agent.receiverURL, serviceName: scenario.functionName, clock: clock)
+        let function = FunctionRunner(scenario: scenario, dispatcher: dispatcher, clock: clock, agent: agent, otel: otel)
         let run = await function.run(index: index, requestID: requestID, plan: plan, deadlineMs: deadlineMs)
 
         // Lambda waits for the extension to say it is done, at most until the deadline (plus a
@@ -252,7 +254,9 @@ struct SimulationRun: Sendable {
         await dispatcher.emit(events.report(
             requestID: requestID, status: plan.outcome.runtimeDoneStatus, durationMs: run.durationMs, coldStart: index == 0))
 
-        let doneAt = min(run.flushedAtMs ?? .infinity, run.runtimeDoneAtMs)
+        // With an OpenTelemetry SDK, the function is done only when its runtime is: the SDK's
+        // force-flush follows the agent's flush.
+        let doneAt = plan.otel == nil ? min(run.flushedAtMs ?? .infinity, run.runtimeDoneAtMs) : run.runtimeDoneAtMs
         return InvocationReport(
             index: index, requestID: requestID, outcome: plan.outcome, runtimeDoneStatus: plan.outcome.runtimeDoneStatus,
             sinkBehaviour: plan.sink.description, invokedAtMs: invokedAt, deadlineMs: deadlineMs,
@@ -290,6 +294,11 @@ struct SimulationRun: Sendable {
         for name in ["ASAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"] { environment[name] = host[name] }
         environment.merge(scenario.environment) { $1 }
         environment.merge(options.environment) { $1 }
+        // Lambda gives extensions the function's environment: a function with an OpenTelemetry
+        // SDK has its exporter pointed at the extension's receiver.
+        if scenario.invocations.contains(where: { $0.otel != nil }), environment["OTEL_EXPORTER_OTLP_ENDPOINT"] == nil {
+            environment["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://127.0.0.1:\(environment["ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"] ?? "8200")"
+        }
         return environment
     }
 

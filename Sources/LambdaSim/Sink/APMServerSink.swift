@@ -4,8 +4,8 @@ import Synchronization
 import Transport
 
 /// A stand-in APM Server: records every request (headers, and each ndjson line of the inflated
-/// body) and answers as its current behaviour says, which a scenario sets per invocation and a
-/// test sets directly.
+/// body, or an OTLP export's inflated protobuf) and answers as its current behaviour says, which
+/// a scenario sets per invocation and a test sets directly.
 public final class APMServerSink: Sendable {
     private struct State {
         var behaviour: SinkBehaviour = .ok
@@ -90,6 +90,8 @@ public final class APMServerSink: Sendable {
         switch (request.method, request.path) {
         case ("POST", "/intake/v2/events"):
             answer = intake(request, into: &record)
+        case ("POST", "/v1/traces"), ("POST", "/v1/metrics"), ("POST", "/v1/logs"):
+            answer = otlp(request, into: &record)
         case ("GET", "/"):
             answer = .json(200, #"{"build_date":"2024-08-01T00:00:00Z","build_sha":"0000000000000000000000000000000000000000","publish_ready":true,"version":"8.15.0"}"#)
         default:
@@ -133,6 +135,22 @@ public final class APMServerSink: Sendable {
         }
         let accepted = max(0, lines.count - (lines.first.map { SinkRequest.eventType(of: $0) == "metadata" } == true ? 1 : 0))
         return .json(202, #"{"accepted":\#(accepted)}"#)
+    }
+
+    /// APM Server's OTLP/HTTP intake: binary protobuf only; success is 200 with an empty
+    /// `Export…ServiceResponse` (no bytes). The body is kept for the tests to decode.
+    private func otlp(_ request: ServerRequest, into record: inout SinkRequest) -> ServerResponse {
+        guard request.headers["content-type"]?.lowercased().hasPrefix("application/x-protobuf") == true else {
+            record.bodyError = "Content-Type \(request.headers["content-type"] ?? "none") is not application/x-protobuf"
+            return .json(415, #"{"code":3,"message":"unsupported content type"}"#)
+        }
+        do {
+            record.otlpBody = Data(try Self.inflate(request.body, encoding: request.headers["content-encoding"])).base64EncodedString()
+        } catch {
+            record.bodyError = "cannot inflate: \(error)"
+            return .json(400, #"{"code":3,"message":"cannot decompress the body"}"#)
+        }
+        return ServerResponse(status: 200, headers: [("content-type", "application/x-protobuf")])
     }
 
     /// Undoes `Content-Encoding`; `deflate` may be zlib-wrapped or raw, as clients differ.

@@ -5,8 +5,9 @@ import Synchronization
 public import Transport
 
 /// The agent's side of the extension (docs/ARCHITECTURE.md, "Agent side"): intake on
-/// `/intake/v2/events`, transaction registration for proxy transactions, and every other path
-/// proxied to APM Server.
+/// `/intake/v2/events`, transaction registration for proxy transactions, OTLP/HTTP exports from
+/// OpenTelemetry SDKs on `/v1/traces`, `/v1/metrics` and `/v1/logs`, and every other path proxied
+/// to APM Server.
 public final class AgentReceiver: Sendable {
     /// Bodies over this many bytes, as received or once inflated, get 413.
     public static let maxBodyBytes = 8 << 20
@@ -20,15 +21,19 @@ public final class AgentReceiver: Sendable {
         /// Ids of transactions the agent reported itself; booked before the agent gets its answer,
         /// so a runtimeDone that follows can never make a proxy for them.
         public var transactionsReported: @Sendable ([String]) async -> Void
+        /// An OTLP export was taken: an OpenTelemetry SDK sends data here.
+        public var otlpReceived: @Sendable () -> Void
 
         public init(
             agentFlushed: @escaping @Sendable () async -> Void,
             transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) async -> Void,
-            transactionsReported: @escaping @Sendable ([String]) async -> Void
+            transactionsReported: @escaping @Sendable ([String]) async -> Void,
+            otlpReceived: @escaping @Sendable () -> Void = {}
         ) {
             self.agentFlushed = agentFlushed
             self.transactionRegistered = transactionRegistered
             self.transactionsReported = transactionsReported
+            self.otlpReceived = otlpReceived
         }
     }
 
@@ -68,6 +73,7 @@ public final class AgentReceiver: Sendable {
         case ("POST", "/register/transaction"):
             return await registerTransaction(request)
         default:
+            if let signal = OTLPSignal(path: request.path) { return await receiveOTLP(signal, request) }
             return await proxy(request)
         }
     }
@@ -111,6 +117,39 @@ public final class AgentReceiver: Sendable {
             metadata: payload.metadata, events: payload.events, eventCount: payload.eventCount,
             userAgent: request.headers["user-agent"])
         return ServerResponse(status: 202)
+    }
+
+    // MARK: - OTLP/HTTP
+
+    /// Takes an OTLP/HTTP export (binary protobuf, plain or gzip'd) and answers at once with the
+    /// specification's success; the export is forwarded as it is, never decoded. OTLP/JSON is
+    /// refused here, because APM Server would refuse it later, after the SDK was told it succeeded.
+    private func receiveOTLP(_ signal: OTLPSignal, _ request: ServerRequest) async -> ServerResponse {
+        guard request.method == "POST" else {
+            var response = OTLPResponse.failure(405, "\(signal.path) takes POST only")
+            response.headers.add(name: "Allow", value: "POST")
+            return response
+        }
+        let contentType = (request.headers["content-type"] ?? "").split(separator: ";").first.map { String($0).trimmingSpaces.lowercased() }
+        guard contentType == OTLPResponse.protobufContentType else {
+            let message =
+                "OTLP exports must be binary protobuf (Content-Type: application/x-protobuf): set the SDK's OTLP protocol to http/protobuf (OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf); got Content-Type \"\(contentType ?? "")\""
+            logger.warning("OTLP export refused", metadata: ["otlp.signal": "\(signal.rawValue)", "reason": "\(message)"])
+            return contentType == "application/json" ? OTLPResponse.jsonFailure(415, message) : OTLPResponse.failure(415, message)
+        }
+        let body: [UInt8]
+        do {
+            body = try decodedBody(request)
+        } catch {
+            logger.warning("OTLP export refused", metadata: ["otlp.signal": "\(signal.rawValue)", "reason": "\(error.message)"])
+            return OTLPResponse.failure(error.status, error.message)
+        }
+        events.otlpReceived()
+        // An empty body is an export of nothing: answered, nothing to forward.
+        if !body.isEmpty {
+            await forwarder.addOTLPExport(signal, protobuf: body, userAgent: request.headers["user-agent"])
+        }
+        return OTLPResponse.success
     }
 
     // MARK: - Transaction registration

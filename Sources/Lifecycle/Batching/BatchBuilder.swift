@@ -1,13 +1,23 @@
 public import Transport
 
-/// A finished, compressed intake body waiting to be sent.
+/// A finished, compressed body waiting in the outbox: an intake batch, or one OTLP export.
 public struct EncodedBatch: Sendable {
-    /// The gzip-compressed ndjson body.
+    /// Where a body goes and what it is.
+    public enum Destination: Sendable, Equatable {
+        /// ndjson to APM Server's `/intake/v2/events`.
+        case intake
+        /// An OTLP/HTTP export (protobuf) to its signal's path under the OTLP destination, with
+        /// the User-Agent of the SDK that sent it.
+        case otlp(OTLPSignal, senderUserAgent: String?)
+    }
+
+    /// The gzip-compressed body.
     public var body: [UInt8]
-    /// Events in the body, the metadata line not counted.
+    /// Events in the body, the metadata line not counted (0 for an OTLP export, which is not decoded).
     public var eventCount: Int
     /// Agent payloads whose events are inside: they leave the agent buffer when this is delivered.
     public var agentPayloads: Int
+    public var destination: Destination = .intake
 }
 
 /// Builds one intake body at a time: the metadata line, then events, deflated as they are added so

@@ -23,6 +23,10 @@ public actor Forwarder {
         public var eventsDropped = 0
         public var batchesSent = 0
         public var sendFailures = 0
+        /// OTLP exports delivered, and dropped (refused as invalid, pushed out of a full outbox, or
+        /// not taken because the agent buffer was full).
+        public var otlpExportsSent = 0
+        public var otlpExportsDropped = 0
     }
 
     public struct Limits: Sendable {
@@ -47,6 +51,8 @@ public actor Forwarder {
     private let synthesizedMetadata: [UInt8]?
 
     private let builder: BatchBuilder
+    /// Compresses OTLP exports, one at a time (its zlib state is reused).
+    private let otlpGzip: GzipStream
     private var outbox: [EncodedBatch] = []
     private var outboxBytes = 0
     private var health = ServerHealth()
@@ -75,6 +81,7 @@ public actor Forwarder {
         self.synthesizedMetadata = synthesizedMetadata
         self.logger = logger
         builder = try BatchBuilder()
+        otlpGzip = try GzipStream(level: 1)
     }
 
     // MARK: - Adding data
@@ -129,6 +136,36 @@ public actor Forwarder {
         afterAdd()
     }
 
+    /// Takes one OTLP export (the protobuf body as the SDK encoded it, never decoded here) unless
+    /// the agent buffer is full: it counts as one agent payload there and in the outbox's bound.
+    /// An export is already a batch (the SDK made it), so it goes into the outbox at once and
+    /// starts a send, like an intake batch that reached its threshold; what cannot be sent yet
+    /// stays for the next flush, the grace period's end, or the last chance at SHUTDOWN.
+    /// - Returns: false when the export was dropped.
+    @discardableResult
+    public func addOTLPExport(_ signal: OTLPSignal, protobuf: [UInt8], userAgent: String?) -> Bool {
+        guard agentPayloadsWaiting < limits.agentDataBufferSize else {
+            statistics.otlpExportsDropped += 1
+            logger.warning(
+                "agent data buffer full: OTLP export dropped",
+                metadata: ["otlp.signal": "\(signal.rawValue)", "buffer.size": "\(limits.agentDataBufferSize)"])
+            return false
+        }
+        let body: [UInt8]
+        do {
+            try otlpGzip.reset()
+            try otlpGzip.write(protobuf)
+            try otlpGzip.finish()
+            body = otlpGzip.output
+        } catch {
+            logger.error("could not compress an OTLP export", metadata: ["error": "\(error)"])
+            return false
+        }
+        enqueue(EncodedBatch(body: body, eventCount: 0, agentPayloads: 1, destination: .otlp(signal, senderUserAgent: userAgent)))
+        startBackgroundSend()
+        return true
+    }
+
     /// Whether an agent has sent metadata yet.
     public var hasAgentMetadata: Bool { agentMetadata != nil }
 
@@ -178,24 +215,30 @@ public actor Forwarder {
 
     // MARK: - Sealing and sending
 
-    /// Moves the open batch into the outbox, dropping the oldest batches past the outbox's bound.
+    /// Moves the open batch into the outbox.
     private func seal() {
         do {
             guard let batch = try builder.seal() else { return }
-            outbox.append(batch)
-            outboxBytes += batch.body.count
-            agentPayloadsWaiting += batch.agentPayloads
-            while outboxBytes > limits.maxOutboxBytes, outbox.count > 1 {
-                let dropped = outbox.removeFirst()
-                outboxBytes -= dropped.body.count
-                statistics.eventsDropped += dropped.eventCount
-                agentPayloadsWaiting -= dropped.agentPayloads
-                logger.warning(
-                    "outbox full while APM Server is unavailable: oldest batch dropped",
-                    metadata: ["events": "\(dropped.eventCount)", "dropped.total": "\(statistics.eventsDropped)"])
-            }
+            enqueue(batch)
         } catch {
             logger.error("could not finish a batch", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Appends to the outbox, dropping the oldest batches past the outbox's bound.
+    private func enqueue(_ batch: EncodedBatch) {
+        outbox.append(batch)
+        outboxBytes += batch.body.count
+        agentPayloadsWaiting += batch.agentPayloads
+        while outboxBytes > limits.maxOutboxBytes, outbox.count > 1 {
+            let dropped = outbox.removeFirst()
+            outboxBytes -= dropped.body.count
+            statistics.eventsDropped += dropped.eventCount
+            if dropped.destination != .intake { statistics.otlpExportsDropped += 1 }
+            agentPayloadsWaiting -= dropped.agentPayloads
+            logger.warning(
+                "outbox full while APM Server is unavailable: oldest batch dropped",
+                metadata: ["events": "\(dropped.eventCount)", "dropped.total": "\(statistics.eventsDropped)"])
         }
     }
 
@@ -251,9 +294,17 @@ public actor Forwarder {
             sendsInFlight += 1
             defer { ignoringGracePeriod = false } // one try; its outcome decides the rest
             let remaining = Duration.milliseconds(max(1, deadline.remainingMilliseconds))
-            let outcome = await client.sendEvents(
-                gzippedBody: batch.body, agentUserAgent: agentUserAgent, timeout: min(forwarderTimeout, remaining),
-                deadline: deadline)
+            let outcome: SendOutcome
+            switch batch.destination {
+            case .intake:
+                outcome = await client.sendEvents(
+                    gzippedBody: batch.body, agentUserAgent: agentUserAgent, timeout: min(forwarderTimeout, remaining),
+                    deadline: deadline)
+            case .otlp(let signal, let senderUserAgent):
+                outcome = await client.sendOTLP(
+                    signal, gzippedBody: batch.body, senderUserAgent: senderUserAgent, timeout: min(forwarderTimeout, remaining),
+                    deadline: deadline)
+            }
             sendsInFlight -= 1
             health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Self.random())
             if handle(outcome, of: batch) { return }
@@ -267,11 +318,13 @@ public actor Forwarder {
             lastFailureReason = nil
             statistics.batchesSent += 1
             statistics.eventsSent += batch.eventCount
+            if batch.destination != .intake { statistics.otlpExportsSent += 1 }
             agentPayloadsWaiting -= batch.agentPayloads
             return false
         case .clientFailure(let reason):
             // Sending the same bytes again would be refused again.
             statistics.eventsDropped += batch.eventCount
+            if batch.destination != .intake { statistics.otlpExportsDropped += 1 }
             agentPayloadsWaiting -= batch.agentPayloads
             logger.error("APM Server refused a batch; dropped", metadata: ["reason": "\(reason)", "events": "\(batch.eventCount)"])
             return false
@@ -301,6 +354,9 @@ public actor Forwarder {
     public var eventsHeld: Int {
         builder.eventCount + outbox.reduce(0) { $0 + $1.eventCount } + eventsWaitingForMetadata.count
     }
+
+    /// OTLP exports in the outbox, not yet delivered.
+    public var otlpExportsHeld: Int { outbox.filter { $0.destination != .intake }.count }
 
     private static func random() -> Double {
         Double.random(in: 0..<1)

@@ -4,6 +4,9 @@ public import Logging
 public struct Configuration: Sendable {
     /// APM Server base URL, without a trailing slash.
     public var apmServerURL: String
+    /// Where OTLP exports go (`/v1/traces`, … are appended), without a trailing slash: APM Server
+    /// unless `ELASTIC_APM_LAMBDA_OTLP_ENDPOINT` names another OTLP/HTTP endpoint.
+    public var otlpEndpoint: String
     /// `Authorization: ApiKey …`, preferred over the secret token.
     public var apiKey: String?
     /// `Authorization: Bearer …`.
@@ -41,6 +44,10 @@ public struct Configuration: Sendable {
     public var runtimeAPI: String
     /// The function's own `ELASTIC_APM_SERVER_URL`, to warn when it bypasses the extension.
     public var agentServerURL: String?
+    /// The function's OTLP exporter endpoints (`OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal
+    /// ones), which an extension sees as the function does: one that points at the receiver says an
+    /// OpenTelemetry SDK will export here.
+    public var otelExporterEndpoints: [String] = []
     /// How Lambda initialised this environment (`AWS_LAMBDA_INITIALIZATION_TYPE`): `on-demand`,
     /// `provisioned-concurrency`, `snap-start` or `lambda-managed-instances`; nil when not set.
     public var initializationType: String?
@@ -62,22 +69,22 @@ public struct Configuration: Sendable {
         }
         self.runtimeAPI = runtimeAPI
 
-        guard var server = value(Variable.apmServer) else {
+        guard let server = value(Variable.apmServer) else {
             throw ConfigurationError(variable: Variable.apmServer, reason: "not set; expected the APM Server URL, e.g. https://apm.example.com:8200")
         }
-        let lowered = server.lowercased()
-        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
-        guard let scheme, server.count > scheme.count, !server.dropFirst(scheme.count).hasPrefix("/") else {
-            throw ConfigurationError(variable: Variable.apmServer, reason: "expected an http:// or https:// URL, got \"\(server)\"")
+        apmServerURL = try Self.baseURL(server, variable: Variable.apmServer)
+        if let otlp = value(Variable.otlpEndpoint) {
+            otlpEndpoint = try Self.baseURL(otlp, variable: Variable.otlpEndpoint)
+        } else {
+            otlpEndpoint = apmServerURL
         }
-        while server.hasSuffix("/") { server.removeLast() }
-        apmServerURL = server
 
         apiKey = value(Variable.apiKey)
         secretToken = value(Variable.secretToken)
         apiKeySecretID = value(Variable.apiKeySecretID)
         secretTokenSecretID = value(Variable.secretTokenSecretID)
         agentServerURL = value(Variable.agentServerURL)
+        otelExporterEndpoints = Variable.otelExporterEndpoints.compactMap(value)
         initializationType = value(Variable.initializationType)
 
         if let port = value(Variable.receiverPort) {
@@ -144,6 +151,26 @@ public struct Configuration: Sendable {
         serverCAACMID = value(Variable.caCertACMID)
     }
 
+    /// Whether one of the function's OTLP exporter endpoints is the receiver on `port`.
+    public func otelExporterPointsAtReceiver(port: Int) -> Bool {
+        otelExporterEndpoints.contains { endpoint in
+            let lowered = endpoint.lowercased()
+            return ["localhost:\(port)", "127.0.0.1:\(port)"].contains { lowered.containsText($0) }
+        }
+    }
+
+    /// An `http://` or `https://` URL with a host, its trailing slashes removed.
+    private static func baseURL(_ text: String, variable: String) throws(ConfigurationError) -> String {
+        var url = text
+        let lowered = url.lowercased()
+        let scheme = lowered.hasPrefix("https://") ? "https://" : lowered.hasPrefix("http://") ? "http://" : nil
+        guard let scheme, url.count > scheme.count, !url.dropFirst(scheme.count).hasPrefix("/") else {
+            throw ConfigurationError(variable: variable, reason: "expected an http:// or https:// URL, got \"\(url)\"")
+        }
+        while url.hasSuffix("/") { url.removeLast() }
+        return url
+    }
+
     private static func duration(
         environment value: (String) -> String?, name: String, deprecated: String, default fallback: Duration,
         warnings: inout [String]
@@ -195,6 +222,7 @@ public struct Configuration: Sendable {
     /// The variables' names, fixed by the Elastic docs.
     public enum Variable {
         public static let apmServer = "ELASTIC_APM_LAMBDA_APM_SERVER"
+        public static let otlpEndpoint = "ELASTIC_APM_LAMBDA_OTLP_ENDPOINT"
         public static let apiKey = "ELASTIC_APM_API_KEY"
         public static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
         public static let apiKeySecretID = "ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"
@@ -217,6 +245,10 @@ public struct Configuration: Sendable {
         public static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
         public static let agentServerURL = "ELASTIC_APM_SERVER_URL"
         public static let initializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
+        public static let otelExporterEndpoints = [
+            "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+            "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+        ]
     }
 }
 

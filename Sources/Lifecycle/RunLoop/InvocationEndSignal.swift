@@ -8,6 +8,13 @@ import Synchronization
 /// invocation only if the previous one also ended by a flush (a fast function whose agent flushed
 /// before the extension saw its INVOKE); after an invocation ended by runtimeDone or its deadline,
 /// it is that invocation's late flush and is ignored (its data is kept all the same).
+///
+/// Once an OpenTelemetry SDK is known to export here (the function's OTLP exporter endpoint is the
+/// receiver, or an OTLP export arrived) and runtimeDone is expected (telemetry subscribed), an
+/// agent's flush no longer ends an invocation: the SDK sends no flush of its own, and its
+/// force-flush may come after the classic agent's (a function with both), but always before the
+/// runtime reports done. So runtimeDone (or the deadline) ends the invocation, and the flush that
+/// follows ships the SDK's exports too (docs/ARCHITECTURE.md, "Per invocation").
 final class InvocationEndSignal: Sendable {
     private struct State {
         var requestID: String?
@@ -17,6 +24,11 @@ final class InvocationEndSignal: Sendable {
         var previousEnd: InvocationEnd?
         /// runtimeDone seen for request ids not (yet) begun: telemetry can beat the INVOKE.
         var runtimeDoneEarly: [(requestID: String, status: String)] = []
+        /// Telemetry is subscribed: a runtimeDone will come for every invocation.
+        var runtimeDoneExpected = false
+        /// An OTLP export arrived at some point: an OpenTelemetry SDK instruments the function.
+        var otlpReceived = false
+        var agentFlushEndsInvocation: Bool { !(runtimeDoneExpected && otlpReceived) }
     }
 
     private let state = Mutex(State())
@@ -35,8 +47,20 @@ final class InvocationEndSignal: Sendable {
         }
     }
 
+    /// Telemetry is subscribed: runtimeDone will tell when each invocation's runtime is done.
+    func expectRuntimeDone() {
+        state.withLock { $0.runtimeDoneExpected = true }
+    }
+
+    /// An OpenTelemetry SDK exports here (configured so, or an OTLP export arrived): from now on
+    /// only runtimeDone (or the deadline) ends an invocation, if runtimeDone is expected.
+    func otlpReceived() {
+        state.withLock { $0.otlpReceived = true }
+    }
+
     func agentFlushed() {
         let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+            guard state.agentFlushEndsInvocation else { return nil }
             guard state.requestID != nil else {
                 state.flushedWhileIdle = true
                 return nil

@@ -127,11 +127,14 @@ struct RunLoop {
         await forwarder.flush(until: deadline, lastChance: true)
         let statistics = await forwarder.statistics
         let held = await forwarder.eventsHeld
+        let otlpHeld = await forwarder.otlpExportsHeld
         logger.info(
             "shut down",
             metadata: [
                 "events.sent": "\(statistics.eventsSent)", "events.dropped": "\(statistics.eventsDropped)",
                 "events.held": "\(held)", "agent.payloads.dropped": "\(statistics.agentPayloadsDropped)",
+                "otlp.exports.sent": "\(statistics.otlpExportsSent)", "otlp.exports.dropped": "\(statistics.otlpExportsDropped)",
+                "otlp.exports.held": "\(otlpHeld)",
             ])
     }
 }

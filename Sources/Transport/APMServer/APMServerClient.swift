@@ -1,7 +1,7 @@
 import JSON
 
-/// Sends intake v2 bodies to APM Server and proxies other requests to it, with the extension's
-/// own credentials and user agent.
+/// Sends intake v2 bodies to APM Server, OTLP/HTTP exports to the OTLP destination, and proxies
+/// other requests to APM Server, with the extension's own credentials and user agent.
 public struct APMServerClient: Sendable {
     public enum Authorization: Sendable {
         case apiKey(String)
@@ -16,15 +16,19 @@ public struct APMServerClient: Sendable {
     }
 
     public let serverURL: String
+    /// Where OTLP exports go (`<otlpURL>/v1/traces`, …): APM Server itself unless configured otherwise.
+    public let otlpURL: String
     public let authorization: Authorization?
     public let userAgent: String
     private let http: HTTPClient
 
     /// - Parameters:
     ///   - serverURL: base URL without a trailing slash.
+    ///   - otlpURL: base URL of the OTLP/HTTP destination without a trailing slash; nil: `serverURL`.
     ///   - userAgent: `apm-aws-lambda/<version>`; the agent's own is appended when known.
-    public init(serverURL: String, authorization: Authorization?, userAgent: String, http: HTTPClient) {
+    public init(serverURL: String, otlpURL: String? = nil, authorization: Authorization?, userAgent: String, http: HTTPClient) {
         self.serverURL = serverURL
+        self.otlpURL = otlpURL ?? serverURL
         self.authorization = authorization
         self.userAgent = userAgent
         self.http = http
@@ -63,7 +67,31 @@ public struct APMServerClient: Sendable {
             retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
     }
 
-    /// Classifies an answer of `/intake/v2/events`.
+    /// Posts one gzip-compressed OTLP export (protobuf, as the SDK encoded it) to its signal's path
+    /// under `otlpURL`. The answer is classified as intake's is.
+    public func sendOTLP(
+        _ signal: OTLPSignal, gzippedBody: [UInt8], senderUserAgent: String?, timeout: Duration, deadline: Deadline?
+    ) async -> SendOutcome {
+        var headers: HTTPFields = [
+            "Content-Type": "application/x-protobuf",
+            "Content-Encoding": "gzip",
+            "User-Agent": senderUserAgent.map { "\(userAgent) \($0)" } ?? userAgent,
+        ]
+        if let authorization { headers.add(name: "Authorization", value: authorization.headerValue) }
+        let request = HTTPRequest(
+            method: "POST", url: otlpURL + signal.path, headers: headers, body: gzippedBody,
+            timeout: timeout, deadline: deadline, maxResponseBytes: 256 << 10,
+            // As for intake: one quick retry of a kept-alive connection closed in between.
+            retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
+        do {
+            let response = try await http.execute(request)
+            return Self.outcome(status: response.status, body: response.body)
+        } catch {
+            return .serverFailure("\(error)")
+        }
+    }
+
+    /// Classifies an answer of `/intake/v2/events` or of an OTLP export path.
     public static func outcome(status: Int, body: [UInt8]) -> SendOutcome {
         switch status {
         case 200..<300: return .accepted
@@ -76,7 +104,9 @@ public struct APMServerClient: Sendable {
     /// The server's `{"errors":[{"message":…,"document":…}]}`, briefly.
     static func errorSummary(_ body: [UInt8]) -> String {
         guard let value = try? JSONParser.parse(body), let errors = value["errors"]?.arrayValue, !errors.isEmpty else {
-            let text = String(decoding: body.prefix(300), as: UTF8.self)
+            // Not JSON: text, or an OTLP `Status` in protobuf, whose message shows once the
+            // binary framing is left out.
+            let text = String(decoding: body.prefix(300), as: UTF8.self).filter { $0 >= " " && $0 != "\u{7F}" && $0 != "\u{FFFD}" }
             return text.isEmpty ? "" : ": \(text)"
         }
         let messages = errors.prefix(5).map { error in
