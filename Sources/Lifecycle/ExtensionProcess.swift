@@ -213,6 +213,7 @@ public enum ExtensionProcess {
             strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
             expectsTelemetry: expectsTelemetry, logger: logger)
         let exitCode = await runLoop.run()
+        await forwarder.stop()
         await receiverServer.close()
         await listenerServer?.close()
         return exitCode

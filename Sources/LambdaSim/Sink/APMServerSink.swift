@@ -11,6 +11,8 @@ public final class APMServerSink: Sendable {
         var behaviour: SinkBehaviour = .ok
         var invocation: Int?
         var requests: [SinkRequest] = []
+        var inProgress = 0
+        var mostInProgress = 0
     }
 
     private let state = Mutex(State())
@@ -78,10 +80,17 @@ public final class APMServerSink: Sendable {
     /// Every request so far, in arrival order.
     public var requests: [SinkRequest] { state.withLock { $0.requests } }
 
+    /// The most requests the sink was handling at once (from arrival to answer).
+    public var mostRequestsAtOnce: Int { state.withLock { $0.mostInProgress } }
+
     // MARK: Answering
 
     private func handle(_ request: ServerRequest) async -> ServerAction {
-        let (behaviour, invocation) = state.withLock { ($0.behaviour, $0.invocation) }
+        let (behaviour, invocation) = state.withLock { state in
+            state.inProgress += 1
+            state.mostInProgress = max(state.mostInProgress, state.inProgress)
+            return (state.behaviour, state.invocation)
+        }
         var record = SinkRequest(
             method: request.method, path: request.target, headers: request.headers, events: [], status: nil,
             behaviour: behaviour.description, invocation: invocation, atMs: clock.elapsedMs(), bodyError: nil,
@@ -114,7 +123,10 @@ public final class APMServerSink: Sendable {
         }
         if case .respond(let response) = action { record.status = response.status }
         let finished = record
-        state.withLock { $0.requests.append(finished) }
+        state.withLock { state in
+            state.requests.append(finished)
+            state.inProgress -= 1
+        }
         return action
     }
 

@@ -61,11 +61,16 @@ public actor Forwarder {
     private var eventsWaitingForMetadata: [[UInt8]] = []
     private var agentMetadata: [UInt8]?
     private var agentUserAgent: String?
-    private var ageTimerScheduled = false
-    private var sendsInFlight = 0 {
-        didSet { sendsInFlight == 0 ? noSendsInFlight.open() : noSendsInFlight.close() }
-    }
-    private let noSendsInFlight = DeadlineGate(open: true)
+    /// Seals the open batch when its first event is old enough; cancelled by `stop()`.
+    private var ageTimer: Task<Void, Never>?
+    /// The one task that sends the outbox, in order, while it runs: a batch sealed meanwhile goes
+    /// with it, and a failed one keeps its place at the front.
+    private var sender: Task<Void, Never>?
+    /// Until when the sender may start sends: the latest deadline asked for.
+    private var sendUntil = Deadline.now
+    /// One send may go inside the grace period (SHUTDOWN's last chance): nothing comes after it.
+    private var lastChanceRequested = false
+    private let senderIdle = DeadlineGate(open: true)
     /// The reason of the last failed send, so that a persisting failure is logged once.
     private var lastFailureReason: String?
     public private(set) var statistics = Statistics()
@@ -162,7 +167,7 @@ public actor Forwarder {
             return false
         }
         enqueue(EncodedBatch(body: body, eventCount: 0, agentPayloads: 1, destination: .otlp(signal, senderUserAgent: userAgent)))
-        startBackgroundSend()
+        startSending(until: .after(forwarderTimeout))
         return true
     }
 
@@ -189,25 +194,24 @@ public actor Forwarder {
         let now = Deadline.now.monotonicMilliseconds
         if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
             seal()
-            startBackgroundSend()
-        } else if builder.firstEventAt != nil, !ageTimerScheduled {
-            ageTimerScheduled = true
+            startSending(until: .after(forwarderTimeout))
+        } else if builder.firstEventAt != nil, ageTimer == nil {
             let age = limits.batch.maxAgeMilliseconds
-            // A strong capture: the forwarder lives as long as the process, and weak references
-            // read as leaks to LeakSanitizer (their side table hides behind refcount bits).
-            Task {
-                try? await Task.sleep(for: .milliseconds(age))
+            // A strong capture: `stop()` ends the timer, and weak references read as leaks to
+            // LeakSanitizer (their side table hides behind refcount bits).
+            ageTimer = Task {
+                guard (try? await Task.sleep(for: .milliseconds(age))) != nil else { return }
                 self.batchAgeTimerFired()
             }
         }
     }
 
     private func batchAgeTimerFired() {
-        ageTimerScheduled = false
+        ageTimer = nil
         let now = Deadline.now.monotonicMilliseconds
         if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
             seal()
-            startBackgroundSend()
+            startSending(until: .after(forwarderTimeout))
         } else if builder.firstEventAt != nil {
             afterAdd()
         }
@@ -242,27 +246,37 @@ public actor Forwarder {
         }
     }
 
-    private func startBackgroundSend() {
-        let deadline = Deadline.after(forwarderTimeout)
-        Task { await self.sendOutbox(until: deadline) }
-    }
-
     /// Ships everything buffered, waiting at most until `deadline`: seals the open batch (with
-    /// synthesized metadata for extension events when no agent reported), sends the outbox while
-    /// the server is healthy, then waits for sends already in flight.
+    /// synthesized metadata for extension events when no agent reported), and waits while the
+    /// sender sends the outbox (until the server fails or the deadline passes).
     /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
     public func flush(until deadline: Deadline, lastChance: Bool = false) async {
+        ship(until: deadline, lastChance: lastChance)
+        await senderIdle.wait(until: deadline)
+    }
+
+    /// Starts shipping what is buffered and returns at once: the sender goes on until `deadline`
+    /// (`background` ships the last invocation's data while the next one runs).
+    public func ship(until deadline: Deadline, lastChance: Bool = false) {
         sealForShipping()
-        await sendOutbox(until: deadline, ignoringGracePeriod: lastChance)
-        await noSendsInFlight.wait(until: deadline)
+        if !outbox.isEmpty { startSending(until: deadline, lastChance: lastChance) }
     }
 
     /// An invocation ended where nothing waits for the extension (Lambda Managed Instances: no
-    /// freeze, invocations overlap): what is buffered ships now, in the background, without
-    /// waiting for any other invocation. A send already under way takes the batch along.
+    /// freeze, invocations overlap): what is buffered ships now, without waiting for any other
+    /// invocation.
     public func invocationEnded() {
-        sealForShipping()
-        if sendsInFlight == 0 { startBackgroundSend() }
+        ship(until: .after(forwarderTimeout))
+    }
+
+    /// Ends the forwarder's tasks (the batch-age timer, the sender) and waits for them: the
+    /// process exits next. What they had not shipped by then is counted in `eventsHeld`.
+    public func stop() async {
+        ageTimer?.cancel()
+        ageTimer = nil
+        let sender = sender
+        sender?.cancel()
+        await sender?.value
     }
 
     /// Seals the open batch, giving extension events that still wait for an agent's metadata the
@@ -279,20 +293,38 @@ public actor Forwarder {
         seal()
     }
 
-    /// Sends outbox batches one by one until it is empty, the deadline passes or the server fails.
-    private func sendOutbox(until deadline: Deadline, ignoringGracePeriod: Bool = false) async {
-        var ignoringGracePeriod = ignoringGracePeriod
-        while !outbox.isEmpty {
+    /// Starts the sender unless it runs; a running one takes what was sealed since along, and
+    /// goes on until the later deadline.
+    private func startSending(until deadline: Deadline, lastChance: Bool = false) {
+        if lastChance { lastChanceRequested = true }
+        guard sender == nil else {
+            sendUntil = max(sendUntil, deadline)
+            return
+        }
+        sendUntil = deadline
+        senderIdle.close()
+        sender = Task { await self.sendOutbox() }
+    }
+
+    /// The sender: outbox batches one by one, oldest first, until it is empty, `sendUntil`
+    /// passes, the server fails or the task is cancelled.
+    private func sendOutbox() async {
+        defer {
+            sender = nil
+            lastChanceRequested = false
+            senderIdle.open()
+        }
+        while !outbox.isEmpty, !Task.isCancelled {
             let now = Deadline.now
+            let deadline = sendUntil
             guard now < deadline else { return }
-            guard health.maySend(atMilliseconds: now.monotonicMilliseconds) || ignoringGracePeriod else {
+            guard health.maySend(atMilliseconds: now.monotonicMilliseconds) || lastChanceRequested else {
                 logger.debug("APM Server in its grace period: data kept for later", metadata: ["batches": "\(outbox.count)"])
                 return
             }
+            lastChanceRequested = false // one try; its outcome decides the rest
             let batch = outbox.removeFirst()
             outboxBytes -= batch.body.count
-            sendsInFlight += 1
-            defer { ignoringGracePeriod = false } // one try; its outcome decides the rest
             let remaining = Duration.milliseconds(max(1, deadline.remainingMilliseconds))
             let outcome: SendOutcome
             switch batch.destination {
@@ -305,9 +337,9 @@ public actor Forwarder {
                     signal, gzippedBody: batch.body, senderUserAgent: senderUserAgent, timeout: min(forwarderTimeout, remaining),
                     deadline: deadline)
             }
-            sendsInFlight -= 1
             health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Self.random())
-            if handle(outcome, of: batch) { return }
+            // Put back for later, unless a last chance was asked for while it was being sent.
+            if handle(outcome, of: batch), !lastChanceRequested { return }
         }
     }
 

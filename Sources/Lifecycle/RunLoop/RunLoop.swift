@@ -87,8 +87,7 @@ struct RunLoop {
         await tracker.invocationStarted(invocation, atMilliseconds: now)
         if strategy == .background {
             // What the previous invocation left is shipped now, while this one runs.
-            let deadline = shipDeadline(for: invocation)
-            Task { await forwarder.flush(until: deadline) }
+            await forwarder.ship(until: shipDeadline(for: invocation))
         }
         let timerDelay = invocation.deadlineMilliseconds - Self.deadlineMarginMilliseconds - now
         let timer = Task { [endSignal] in
