@@ -40,19 +40,30 @@ let package = Package(
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
 
-        // MARK: The product's modules: Main -> Lifecycle -> Transport -> CShims
+        // MARK: The product's modules: Main -> Lifecycle -> (HTTPServer ->) Transport -> CShims
         .target(name: "CShims", dependencies: ["CZlib", "CCurl", "COpenSSL"]),
         .target(name: "JSON", swiftSettings: extensionSwiftSettings),
         .target(name: "Transport", dependencies: ["CShims", "JSON"], swiftSettings: extensionSwiftSettings),
+        // The one HTTP server: the extension's receiver and telemetry listener, lambda-sim's endpoints.
         .target(
-            name: "Lifecycle",
+            name: "HTTPServer",
             dependencies: [
                 "Transport", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // NIOLockedValueBox (a pthread mutex) where ThreadSanitizer must see the lock: see PendingConnections.
+                // NIOLockedValueBox (a pthread mutex) where ThreadSanitizer must see the lock: see AcceptLoop.
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: extensionSwiftSettings
+        ),
+        .target(
+            name: "Lifecycle",
+            dependencies: [
+                "Transport", "JSON", "HTTPServer",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: extensionSwiftSettings
@@ -67,13 +78,11 @@ let package = Package(
         .target(
             name: "LambdaSim",
             dependencies: [
-                "Transport", "JSON",
+                "Transport", "JSON", "HTTPServer",
                 // The sink's TLS mode terminates TLS itself (swift-nio-ssl is not a dependency).
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -105,11 +114,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "Transport", "JSON", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "LambdaSimTests", dependencies: ["LambdaSim", "HTTPServer", "Transport", "JSON", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "Lifecycle", "LambdaSim", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
+                "Lifecycle", "LambdaSim", "HTTPServer", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
                 // The receiver's unit tests bind it on an event loop of their own.
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,3 +1,4 @@
+import HTTPServer
 import JSON
 public import Logging
 import NIOCore
@@ -56,11 +57,13 @@ public enum ExtensionProcess {
                 runtimeAPI: configuration.runtimeAPI, name: name, type: "Extension.TLSConfigurationError", message: "\(error)",
                 logger: logger)
         }
-        // One event loop serves the receiver and the listener; the process exit ends it.
+        // One event loop serves the receiver and the listener; it is shut down before the exit.
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        return await run(
+        let exitCode = await run(
             configuration: configuration, environment: environment, name: name, http: http, tls: tls,
             sharesClient: sharesClient, group: group, logger: logger)
+        try? await group.shutdownGracefully()
+        return exitCode
     }
 
     private static func run(
@@ -160,7 +163,7 @@ public enum ExtensionProcess {
             let receiver = try AgentReceiver(
                 forwarder: forwarder, apmServer: apmServer, forwarderTimeout: configuration.forwarderTimeout,
                 events: receiverEvents, logger: logger)
-            receiverServer = try await receiver.bind(
+            receiverServer = try await receiver.serve(
                 host: configuration.receiverHost, port: configuration.receiverPort,
                 requestTimeout: configuration.receiverTimeout, group: group)
         } catch {
@@ -175,9 +178,6 @@ public enum ExtensionProcess {
             endSignal.otlpReceived()
         }
 
-        // The servers are not awaited at the end: kept-alive agent connections would hold them
-        // open, and the process exits right after the run loop anyway.
-        Task { await receiverServer.run() }
         var listenerServer: HTTPServer?
         var expectsTelemetry = false
         if !configuration.disableTelemetry {
@@ -195,9 +195,8 @@ public enum ExtensionProcess {
             }
             do {
                 let (host, uriHost) = telemetryListenerAddress(alwaysNameSandbox: overlapping)
-                let server = try await listener.bind(host: host, group: group)
+                let server = try await listener.serve(host: host, group: group)
                 listenerServer = server
-                Task { await server.run() }
                 let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
                     .subscribe(
                         identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs,
@@ -213,9 +212,11 @@ public enum ExtensionProcess {
             strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
             expectsTelemetry: expectsTelemetry, logger: logger)
         let exitCode = await runLoop.run()
+        // Nothing outlives the run: the servers close every connection and wait for their
+        // handlers, then the forwarder ends its sender and timer.
+        await receiverServer.stop()
+        await listenerServer?.stop()
         await forwarder.stop()
-        await receiverServer.close()
-        await listenerServer?.close()
         return exitCode
     }
 

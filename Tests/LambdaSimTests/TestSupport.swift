@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 import JSON
 @testable import LambdaSim
@@ -15,7 +16,7 @@ struct PlatformHarness {
     let client: HTTPClient
     let state: ExtensionsAPIState
     let dispatcher: TelemetryDispatcher
-    let server: LoopbackHTTPServer
+    let server: HTTPServer
 
     var baseURL: String { "http://127.0.0.1:\(server.port)" }
     var events: TelemetryEventFactory { TelemetryEventFactory(scenario: Scenario(functionName: "harness")) }
@@ -30,7 +31,7 @@ struct PlatformHarness {
         let router = ExtensionsAPIRouter(
             state: state, dispatcher: dispatcher, functionName: "harness", telemetry: telemetry, refusal: refusal,
             managedInstances: managedInstances)
-        let server = try await LoopbackHTTPServer.start { await router.handle($0) }
+        let server = try await HTTPServer.start { await router.handle($0) }
         return PlatformHarness(client: client, state: state, dispatcher: dispatcher, server: server)
     }
 
@@ -67,7 +68,7 @@ struct PlatformHarness {
 
 /// A telemetry listener as an extension runs one: collects the JSON arrays POSTed to it.
 final class TelemetryCollector: Sendable {
-    let server: LoopbackHTTPServer
+    let server: HTTPServer
     let batches: AsyncStream<[JSONValue]>
 
     var uri: String { "http://127.0.0.1:\(server.port)" }
@@ -75,7 +76,7 @@ final class TelemetryCollector: Sendable {
     init() async throws {
         let (stream, continuation) = AsyncStream.makeStream(of: [JSONValue].self)
         batches = stream
-        server = try await LoopbackHTTPServer.start { request in
+        server = try await HTTPServer.start { request in
             let batch = (try? JSONParser.parse(request.body))?.arrayValue ?? []
             continuation.yield(batch)
             return .respond(ServerResponse(status: 200))

@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 @testable import LambdaSim
 import TestSupport
@@ -216,7 +217,7 @@ extension EndToEndTests {
         func hangingAWSEndpointKeepsInitBounded() async throws {
             let tls = try Self.tls.get()
             // Accepts connections and never answers.
-            let hanging = try await LoopbackHTTPServer.start { _ in .ignore }
+            let hanging = try await HTTPServer.start { _ in .ignore }
             let environment = [
                 "AWS_ACCESS_KEY_ID": "a", "AWS_SECRET_ACCESS_KEY": "b", "AWS_REGION": "us-east-1",
                 "AWS_ENDPOINT_URL": "http://127.0.0.1:\(hanging.port)",

@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 import LambdaSim
 @testable import Lifecycle
@@ -30,9 +31,8 @@ struct OTLPReceiverTests {
                 events: .init(agentFlushed: {}, transactionRegistered: { _, _, _ in }, transactionsReported: { _ in }), logger: logger)
             // The process-wide group, never shut down (as in the extension): connections the
             // client keeps alive may still be closing when a test ends.
-            let server = try await receiver.bind(
+            let server = try await receiver.serve(
                 host: "127.0.0.1", port: 0, requestTimeout: .seconds(5), group: MultiThreadedEventLoopGroup.singleton)
-            Task { await server.run() }
             return Harness(sink: sink, forwarder: forwarder, server: server, http: http)
         }
 
@@ -47,7 +47,7 @@ struct OTLPReceiverTests {
         }
 
         func stop() async throws {
-            await server.close()
+            await server.stop()
             await sink.stop()
         }
     }

@@ -1,3 +1,4 @@
+import HTTPServer
 import Logging
 @testable import Lifecycle
 import Testing

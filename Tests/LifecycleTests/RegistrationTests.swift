@@ -1,3 +1,4 @@
+import HTTPServer
 @testable import LambdaSim
 @testable import Lifecycle
 import Synchronization
@@ -19,12 +20,12 @@ struct RegistrationTests {
         refusingInvokeWith errorType: String, _ body: (ExtensionsAPIClient, Seen) async throws -> Void
     ) async throws {
         let seen = Seen()
-        let server = try await LoopbackHTTPServer.start { request in
+        let server = try await HTTPServer.start { request in
             seen.append(request.body)
             if String(decoding: request.body, as: UTF8.self).contains("INVOKE") {
                 return .respond(.json(403, #"{"errorMessage":"INVOKE: ErrorInvalidEventType","errorType":"\#(errorType)"}"#))
             }
-            return .respond(.json(200, "{}", headers: [("Lambda-Extension-Identifier", "id-1")]))
+            return .respond(.json(200, "{}", headers: ["Lambda-Extension-Identifier": "id-1"]))
         }
         let outcome: Result<Void, any Error>
         do {

@@ -1,3 +1,4 @@
+import HTTPServer
 import JSON
 
 /// Answers the Extensions, Telemetry and Logs APIs the way Lambda does, on behalf of the one
@@ -35,7 +36,7 @@ struct ExtensionsAPIRouter: Sendable {
             guard await state.isValid(identifier: request.headers[Headers.identifier]) else { return .respond(Self.invalidIdentifier) }
             guard let event = await state.next() else { return .close }
             if case .failure(let status) = event { return .respond(.json(status, event.json)) }
-            return .respond(.json(200, event.json, headers: [("Lambda-Extension-Event-Identifier", "0")]))
+            return .respond(.json(200, event.json, headers: ["Lambda-Extension-Event-Identifier": "0"]))
         case ("POST", Paths.initError), ("POST", Paths.exitError):
             // An init error may come without an identifier: from an extension whose registration failed.
             let identifier = request.headers[Headers.identifier]
@@ -80,7 +81,7 @@ struct ExtensionsAPIRouter: Sendable {
             "functionName": .string(functionName), "functionVersion": .string("$LATEST"),
             "handler": .string("index.handler"),
         ]))
-        return .respond(.json(200, writer.text, headers: [("Lambda-Extension-Identifier", registration.identifier)]))
+        return .respond(.json(200, writer.text, headers: ["Lambda-Extension-Identifier": registration.identifier]))
     }
 
     private func subscribe(_ request: ServerRequest, api: TelemetryAPI) async -> ServerAction {
@@ -111,7 +112,7 @@ struct ExtensionsAPIRouter: Sendable {
         switch TelemetrySubscription.parse(request.body, api: api, managedInstances: managedInstances) {
         case .success(let subscription):
             await dispatcher.subscribe(subscription)
-            return .respond(ServerResponse(status: 200, headers: [("content-type", "text/plain")], body: Array("OK".utf8)))
+            return .respond(ServerResponse(status: 200, headers: ["content-type": "text/plain"], body: Array("OK".utf8)))
         case .failure(let rejection):
             var writer = JSONWriter()
             writer.write(.object(["errorMessage": .string(rejection.message), "errorType": .string("ValidationError")]))

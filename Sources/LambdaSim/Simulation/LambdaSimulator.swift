@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 import Transport
 
@@ -24,9 +25,9 @@ public enum LambdaSimulator {
             state: state, dispatcher: dispatcher, functionName: options.scenario.functionName,
             telemetry: options.scenario.telemetry, refusal: options.scenario.subscriptionRefusal,
             registrationFailure: options.scenario.registrationFailure, managedInstances: options.scenario.managedInstances != nil)
-        let api: LoopbackHTTPServer
+        let api: HTTPServer
         do {
-            api = try await LoopbackHTTPServer.start { await router.handle($0) }
+            api = try await HTTPServer.start { await router.handle($0) }
         } catch {
             await sink.stop()
             throw error

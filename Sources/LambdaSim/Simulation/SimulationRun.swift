@@ -27,7 +27,7 @@ struct SimulationRun: Sendable {
         let stalled = StalledConnections()
         defer { stalled.closeAll() }
         let agent = AgentDriver(client: client, receiverURL: receiverURL, clock: clock, stalled: stalled)
-        let process = try ExtensionProcess.launch(
+        let process = try ExtensionChildProcess.launch(
             path: options.extensionPath, environment: environment, logPath: logPath)
         let sampler = Task {
             while process.exited.value == nil, !Task.isCancelled {

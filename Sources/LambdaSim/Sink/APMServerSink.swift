@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 import JSON
 import Synchronization
@@ -17,7 +18,7 @@ public final class APMServerSink: Sendable {
 
     private let state = Mutex(State())
     private let clock: SimulationClock
-    private let server: LoopbackHTTPServer
+    private let server: HTTPServer
     /// In TLS mode, what clients connect to; it relays to `server`.
     private let terminator: TLSTerminator?
     /// Inflated bodies larger than this are refused, as a real server caps them.
@@ -31,7 +32,7 @@ public final class APMServerSink: Sendable {
     /// The sink's URL naming it by `host`, a name that resolves to 127.0.0.1 where it is used.
     public func url(host: String) -> String { "\(terminator == nil ? "http" : "https")://\(host):\(port)" }
 
-    private init(server: LoopbackHTTPServer, terminator: TLSTerminator?, clock: SimulationClock) {
+    private init(server: HTTPServer, terminator: TLSTerminator?, clock: SimulationClock) {
         self.server = server
         self.terminator = terminator
         self.clock = clock
@@ -44,7 +45,7 @@ public final class APMServerSink: Sendable {
 
     static func start(tls: SinkTLS?, clock: SimulationClock) async throws -> APMServerSink {
         let box = Mutex<APMServerSink?>(nil)
-        let server = try await LoopbackHTTPServer.start { request in
+        let server = try await HTTPServer.start { request in
             guard let sink = box.withLock({ $0 }) else { return .close }
             return await sink.handle(request)
         }
@@ -92,7 +93,7 @@ public final class APMServerSink: Sendable {
             return (state.behaviour, state.invocation)
         }
         var record = SinkRequest(
-            method: request.method, path: request.target, headers: request.headers, events: [], status: nil,
+            method: request.method, path: request.uri, headers: request.headers.lowercasedDictionary, events: [], status: nil,
             behaviour: behaviour.description, invocation: invocation, atMs: clock.elapsedMs(), bodyError: nil,
             connection: request.connection)
         let answer: ServerResponse
@@ -162,7 +163,7 @@ public final class APMServerSink: Sendable {
             record.bodyError = "cannot inflate: \(error)"
             return .json(400, #"{"code":3,"message":"cannot decompress the body"}"#)
         }
-        return ServerResponse(status: 200, headers: [("content-type", "application/x-protobuf")])
+        return ServerResponse(status: 200, headers: ["content-type": "application/x-protobuf"])
     }
 
     /// Undoes `Content-Encoding`; `deflate` may be zlib-wrapped or raw, as clients differ.
@@ -191,5 +192,14 @@ public final class APMServerSink: Sendable {
             default: "internal error"
             }
         return #"{"errors":[{"message":"\#(message)"}]}"#
+    }
+}
+
+extension HTTPFields {
+    /// Lowercased names, the first value of a repeated one: how `SinkRequest` records headers.
+    var lowercasedDictionary: [String: String] {
+        var fields: [String: String] = [:]
+        for (name, value) in self where fields[name.lowercased()] == nil { fields[name.lowercased()] = value }
+        return fields
     }
 }

@@ -1,3 +1,4 @@
+import HTTPServer
 import Foundation
 import NIOCore
 import NIOPosix
@@ -32,43 +33,39 @@ public final class FaultyAPMServer: Sendable {
     }
 
     public let fault: APMServerFault
-    public let port: Int
+    public var port: Int { acceptLoop.port }
     public var url: String { "http://127.0.0.1:\(port)" }
     /// Pause after each byte of a `slowBytes` answer.
     static let slowBytePause = Duration.milliseconds(2)
 
     private let state: Mutex<State>
     private let clock = SimulationClock()
-    private let acceptLoop = Mutex<AcceptLoop<ByteBuffer, ByteBuffer>?>(nil)
+    private let acceptLoop: AcceptLoop<ByteBuffer, ByteBuffer>
 
-    private init(fault: APMServerFault, faultyRequests: Int, port: Int) {
+    private init(fault: APMServerFault, faultyRequests: Int, acceptLoop: AcceptLoop<ByteBuffer, ByteBuffer>) {
         self.fault = fault
         self.state = Mutex(State(faultsLeft: faultyRequests))
-        self.port = port
+        self.acceptLoop = acceptLoop
     }
 
     /// Listens on a free loopback port; the first `faultyRequests` intake requests get `fault`.
     public static func start(fault: APMServerFault, faultyRequests: Int) async throws -> FaultyAPMServer {
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 256)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .bind(host: "127.0.0.1", port: 0) { child in
-                child.eventLoop.makeCompletedFuture { try Connection(wrappingChannelSynchronously: child) }
-            }
-        guard let port = channel.channel.localAddress?.port else {
-            throw SimulatorError(.serverFailed, "the faulty server bound no port")
-        }
-        let server = FaultyAPMServer(fault: fault, faultyRequests: faultyRequests, port: port)
-        let acceptLoop = AcceptLoop(serverChannel: channel) { connection, number in
-            try await server.serve(connection, number: number)
-        }
-        server.acceptLoop.withLock { $0 = acceptLoop }
+        let box = Mutex<FaultyAPMServer?>(nil)
+        let acceptLoop = try await AcceptLoop<ByteBuffer, ByteBuffer>.start(
+            host: "127.0.0.1", port: 0, group: MultiThreadedEventLoopGroup.singleton,
+            configure: { child in try Connection(wrappingChannelSynchronously: child) },
+            serve: { connection, number in
+                guard let server = box.withLock({ $0 }) else { return }
+                try await server.serve(connection, number: number)
+            })
+        let server = FaultyAPMServer(fault: fault, faultyRequests: faultyRequests, acceptLoop: acceptLoop)
+        box.withLock { $0 = server }
         return server
     }
 
     /// Closes the listening socket and every connection, and waits for the handlers to end.
     public func stop() async {
-        await acceptLoop.withLock { $0 }?.stop()
+        await acceptLoop.stop()
     }
 
     /// Every request so far, in arrival order; a faulted one has no status and no events.

@@ -10,7 +10,7 @@ actor TelemetryDispatcher {
     private let client: HTTPClient
     private let clock: SimulationClock
     private(set) var subscription: TelemetrySubscription?
-    private var backlog: [TelemetryEvent] = []
+    private var backlog: [PlatformTelemetryEvent] = []
     private var timer: Task<Void, Never>?
     private var sending = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -23,7 +23,7 @@ actor TelemetryDispatcher {
         self.faults = faults
     }
 
-    func emit(_ event: TelemetryEvent) {
+    func emit(_ event: PlatformTelemetryEvent) {
         if let subscription, !subscription.types.contains(event.category) { return }
         backlog.append(event)
         schedule()

@@ -4,13 +4,13 @@ import JSON
 struct TelemetryEventFactory: Sendable {
     let scenario: Scenario
 
-    private func event(_ type: String, _ telemetry: JSONObject, logs: JSONObject?) -> TelemetryEvent {
-        TelemetryEvent(
+    private func event(_ type: String, _ telemetry: JSONObject, logs: JSONObject?) -> PlatformTelemetryEvent {
+        PlatformTelemetryEvent(
             time: SimulationClock.telemetryTimestamp(), type: type, telemetryRecord: .object(telemetry),
             logsRecord: logs.map { .object($0) })
     }
 
-    func initStart() -> TelemetryEvent {
+    func initStart() -> PlatformTelemetryEvent {
         event("platform.initStart", [
             "initializationType": .string(scenario.initializationType), "phase": .string("init"), "runtimeVersion": .string("nodejs:20.v30"),
             "runtimeVersionArn": .string("arn:aws:lambda:us-east-1::runtime:0000000000000000000000000000000000000000000000000000000000000000"),
@@ -18,18 +18,18 @@ struct TelemetryEventFactory: Sendable {
         ], logs: nil)
     }
 
-    func initRuntimeDone() -> TelemetryEvent {
+    func initRuntimeDone() -> PlatformTelemetryEvent {
         event("platform.initRuntimeDone", ["initializationType": .string(scenario.initializationType), "phase": .string("init"), "status": .string("success")], logs: nil)
     }
 
-    func initReport() -> TelemetryEvent {
+    func initReport() -> PlatformTelemetryEvent {
         event("platform.initReport", [
             "initializationType": .string(scenario.initializationType), "phase": .string("init"), "status": .string("success"),
             "metrics": .object(["durationMs": .number(scenario.initDurationMs)]),
         ], logs: nil)
     }
 
-    func start(requestID: String) -> TelemetryEvent {
+    func start(requestID: String) -> PlatformTelemetryEvent {
         var record: JSONObject = ["requestId": .string(requestID), "version": .string("$LATEST")]
         if scenario.managedInstances != nil { record["functionArn"] = .string(scenario.functionARN) }
         return event("platform.start", record, logs: ["requestId": .string(requestID), "version": .string("$LATEST")])
@@ -37,7 +37,7 @@ struct TelemetryEventFactory: Sendable {
 
     /// How Managed Instances end an invocation: no runtimeDone before it, and of the metrics only
     /// the duration (no billed duration, no memory figures).
-    func managedInstancesReport(requestID: String, status: String, durationMs: Double) -> TelemetryEvent {
+    func managedInstancesReport(requestID: String, status: String, durationMs: Double) -> PlatformTelemetryEvent {
         var record: JSONObject = [
             "requestId": .string(requestID), "status": .string(status),
             "metrics": .object(["durationMs": .number(durationMs)]), "spans": .array([]),
@@ -47,15 +47,15 @@ struct TelemetryEventFactory: Sendable {
         return event("platform.report", record, logs: nil)
     }
 
-    func function(_ line: FunctionLogLine) -> TelemetryEvent {
-        TelemetryEvent(
+    func function(_ line: FunctionLogLine) -> PlatformTelemetryEvent {
+        PlatformTelemetryEvent(
             time: SimulationClock.telemetryTimestamp(), type: "function", telemetryRecord: line.record,
             logsRecord: .string(line.text))
     }
 
     /// A log line as Managed Instances deliver it: a string per line; a JSON-format line (the
     /// runtime's logger, `AWS_LAMBDA_LOG_FORMAT=json`) names its request id, a printed text line does not.
-    func managedInstancesFunction(_ line: FunctionLogLine, requestID: String) -> TelemetryEvent {
+    func managedInstancesFunction(_ line: FunctionLogLine, requestID: String) -> PlatformTelemetryEvent {
         var text = line.text
         if case .json(.object(var object)) = line {
             object["requestId"] = .string(requestID)
@@ -63,10 +63,10 @@ struct TelemetryEventFactory: Sendable {
             writer.write(.object(object))
             text = writer.text
         }
-        return TelemetryEvent(time: SimulationClock.telemetryTimestamp(), type: "function", telemetryRecord: .string(text), logsRecord: nil)
+        return PlatformTelemetryEvent(time: SimulationClock.telemetryTimestamp(), type: "function", telemetryRecord: .string(text), logsRecord: nil)
     }
 
-    func runtimeDone(requestID: String, status: String, durationMs: Double, producedBytes: Int) -> TelemetryEvent {
+    func runtimeDone(requestID: String, status: String, durationMs: Double, producedBytes: Int) -> PlatformTelemetryEvent {
         event("platform.runtimeDone", [
             "requestId": .string(requestID), "status": .string(status),
             "metrics": .object(["durationMs": .number(durationMs), "producedBytes": .number(Double(producedBytes))]),
@@ -74,7 +74,7 @@ struct TelemetryEventFactory: Sendable {
     }
 
     /// `initDurationMs` only on the first invocation of the environment (a cold start).
-    func report(requestID: String, status: String, durationMs: Double, coldStart: Bool) -> TelemetryEvent {
+    func report(requestID: String, status: String, durationMs: Double, coldStart: Bool) -> PlatformTelemetryEvent {
         var metrics: JSONObject = [
             "durationMs": .number(durationMs),
             "billedDurationMs": .number(durationMs.rounded(.up)),

@@ -1,3 +1,4 @@
+public import HTTPServer
 public import JSON
 public import Logging
 public import NIOCore
@@ -56,13 +57,13 @@ public final class AgentReceiver: Sendable {
         inflater = Mutex(try Inflater())
     }
 
-    /// Binds the receiver; `run()` then serves.
+    /// Binds the receiver and starts serving until the server's `stop()`.
     /// The server holds the receiver (its handler), not the other way round: no cycle outlives it.
-    public func bind(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
-        try await HTTPServer(
+    public func serve(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
+        try await HTTPServer.start(
             host: host, port: port, maxBodyBytes: Self.maxBodyBytes, requestTimeout: requestTimeout, group: group,
             logger: logger
-        ) { [self] request in await self.handle(request) }
+        ) { [self] request in .respond(await self.handle(request)) }
     }
 
     /// Answers one agent request (public for the fuzz targets).

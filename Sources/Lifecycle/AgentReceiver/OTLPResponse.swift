@@ -1,3 +1,4 @@
+import HTTPServer
 /// The answers of the OTLP/HTTP export paths, as the OTLP/HTTP specification defines them: an
 /// empty `Export…ServiceResponse` on success, a `google.rpc.Status` on failure, each in the
 /// encoding of the request (protobuf; JSON only to say that JSON is not taken).

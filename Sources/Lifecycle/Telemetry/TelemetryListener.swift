@@ -1,3 +1,4 @@
+public import HTTPServer
 public import Logging
 public import NIOCore
 import Synchronization
@@ -20,10 +21,11 @@ public final class TelemetryListener: Sendable {
         self.onEvents = onEvents
     }
 
-    public func bind(host: String, group: any EventLoopGroup) async throws -> HTTPServer {
-        try await HTTPServer(
+    /// Binds the listener and starts serving until the server's `stop()`.
+    public func serve(host: String, group: any EventLoopGroup) async throws -> HTTPServer {
+        try await HTTPServer.start(
             host: host, port: 0, maxBodyBytes: 4 << 20, requestTimeout: .seconds(5), group: group, logger: logger
-        ) { [self] request in await self.handle(request) }
+        ) { [self] request in .respond(await self.handle(request)) }
     }
 
     func handle(_ request: ServerRequest) async -> ServerResponse {

@@ -5,8 +5,8 @@ import Synchronization
 import Glibc
 #endif
 
-/// The extension binary running as a child process, its stdout and stderr going to a log file.
-final class ExtensionProcess: Sendable {
+/// The extension binary running as a child process of the simulator, its stdout and stderr going to a log file.
+final class ExtensionChildProcess: Sendable {
     /// Foundation's `Process` is not `Sendable`; it is only touched under this lock.
     private struct Box: @unchecked Sendable { let process: Process }
 
@@ -23,7 +23,7 @@ final class ExtensionProcess: Sendable {
     }
 
     /// Starts the binary with exactly `environment` (Lambda's environment is not the host's).
-    static func launch(path: String, environment: [String: String], logPath: String) throws -> ExtensionProcess {
+    static func launch(path: String, environment: [String: String], logPath: String) throws -> ExtensionChildProcess {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw SimulatorError(.launchFailed, "\(path) is not an executable file")
         }
@@ -50,7 +50,7 @@ final class ExtensionProcess: Sendable {
         } catch {
             throw SimulatorError(.launchFailed, "cannot start \(path): \(error.localizedDescription)")
         }
-        return ExtensionProcess(process: process, exited: exited)
+        return ExtensionChildProcess(process: process, exited: exited)
     }
 
     /// SIGKILL, as Lambda does to an extension that overruns its shutdown budget.

@@ -2,7 +2,7 @@ import JSON
 
 /// One platform or function event, in both the shapes the platform can deliver it in: the
 /// Telemetry API's (schema 2022-12-13) and the Logs API's (schema 2021-03-18).
-struct TelemetryEvent: Sendable {
+struct PlatformTelemetryEvent: Sendable {
     /// `2026-11-30T19:40:00.123Z`
     let time: String
     /// `platform.start`, `function`, …
