@@ -24,8 +24,8 @@ let package = Package(
         .executable(name: "lambda-sim", targets: ["LambdaSimCLI"]),
         .executable(name: "apm-upload", targets: ["APMUpload"]),
         .library(name: "Transport", targets: ["Transport"]),
-        // Lifecycle and JSON for the Benchmarks/ and Fuzz/ packages.
-        .library(name: "Lifecycle", targets: ["Lifecycle"]),
+        // For the Benchmarks/ and Fuzz/ packages: entry points into the extension's package-level API.
+        .library(name: "LifecycleTesting", targets: ["LifecycleTesting"]),
         .library(name: "JSON", targets: ["JSON"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),
     ],
@@ -67,6 +67,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: extensionSwiftSettings
+        ),
+        // Not part of the extension: what Fuzz/ and Benchmarks/ (packages of their own) drive.
+        .target(
+            name: "LifecycleTesting",
+            dependencies: ["Lifecycle", "HTTPServer", "Transport", "JSON", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "Main",

@@ -33,7 +33,7 @@ let package = Package(
             dependencies: [
                 "APMFixtures",
                 .product(name: "Benchmark", package: "benchmark"),
-                .product(name: "Lifecycle", package: "elastic-apm-lambda-extension"),
+                .product(name: "LifecycleTesting", package: "elastic-apm-lambda-extension"),
                 .product(name: "Transport", package: "elastic-apm-lambda-extension"),
             ],
             path: "Benchmarks/BatchBenchmarks",

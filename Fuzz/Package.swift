@@ -21,7 +21,7 @@ let package = Package(
                 name: name,
                 dependencies: [
                     "FuzzSupport",
-                    .product(name: "Lifecycle", package: "elastic-apm-lambda-extension"),
+                    .product(name: "LifecycleTesting", package: "elastic-apm-lambda-extension"),
                     .product(name: "Transport", package: "elastic-apm-lambda-extension"),
                     .product(name: "JSON", package: "elastic-apm-lambda-extension"),
                     .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,6 @@
 import HTTPServer
 import JSON
-public import Logging
+package import Logging
 import NIOCore
 import NIOPosix
 import Transport
@@ -14,9 +14,9 @@ import Musl
 /// The extension from start to exit: read the configuration, register, start the receiver and
 /// the telemetry listener, run the invocation loop, shut down. Every component is created here and
 /// lives exactly as long as this function.
-public enum ExtensionProcess {
-    public static let version = "0.1.0"
-    public static let userAgent = "apm-aws-lambda/\(version)"
+package enum ExtensionProcess {
+    package static let version = "0.1.0"
+    package static let userAgent = "apm-aws-lambda/\(version)"
     /// Registration is answered at once by Lambda; one that takes longer will not succeed.
     static let registrationTimeout = Duration.seconds(1)
     /// From the start of a registration that fails to the exit, init error report included.
@@ -25,7 +25,7 @@ public enum ExtensionProcess {
     /// - Parameters:
     ///   - name: the name to register under: the executable's file name, as Lambda expects.
     /// - Returns: the process exit code.
-    public static func run(environment: [String: String], name: String, logger: Logger) async -> Int32 {
+    package static func run(environment: [String: String], name: String, logger: Logger) async -> Int32 {
         let configuration: Configuration
         do {
             configuration = try Configuration(environment: environment)

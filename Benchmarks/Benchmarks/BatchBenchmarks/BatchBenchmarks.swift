@@ -1,8 +1,8 @@
 import APMFixtures
 import Benchmark
-import Lifecycle
+import LifecycleTesting
 
-// Batch benchmark: events through `BatchBuilder` (add, deflated as added, then seal), as the
+// Batch benchmark: events through the forwarder's batch (`BatchUnderTest`: add, deflated as added, then seal), as the
 // forwarder drives it. A batch is the metadata line and 45 events (the forwarder ships at 90% of
 // 50); one iteration builds 100 batches, i.e. 4500 events. The names carry both figures so that
 // `scripts/bench_report.py` can derive events/s and allocations per event.
@@ -23,22 +23,22 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("batch add one event at a time \(eventsPerBatch) events x\(batches)", configuration: configuration) { benchmark in
-        let builder = try BatchBuilder()
+        let builder = try BatchUnderTest()
         benchmark.startMeasurement()
         for _ in 0..<batches {
             try builder.open(metadata: APMFixtures.metadata)
-            for event in events { try builder.add(events: event, count: 1, fromAgentPayload: true) }
+            for event in events { try builder.add(events: event, count: 1) }
             blackHole(try builder.seal())
         }
         benchmark.stopMeasurement()
     }
 
     Benchmark("batch add payloads of 5 events \(eventsPerBatch) events x\(batches)", configuration: configuration) { benchmark in
-        let builder = try BatchBuilder()
+        let builder = try BatchUnderTest()
         benchmark.startMeasurement()
         for _ in 0..<batches {
             try builder.open(metadata: APMFixtures.metadata)
-            for payload in payloads { try builder.add(events: payload, count: 5, fromAgentPayload: true) }
+            for payload in payloads { try builder.add(events: payload, count: 5) }
             blackHole(try builder.seal())
         }
         benchmark.stopMeasurement()

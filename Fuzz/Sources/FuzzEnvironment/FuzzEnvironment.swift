@@ -1,5 +1,5 @@
 import FuzzSupport
-import Lifecycle
+import LifecycleTesting
 
 /// Configuration from the environment (every variable, Go durations among them): the input is
 /// `NAME=value` lines over a base of the required variables.
@@ -12,11 +12,7 @@ public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
             let parts = line.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             environment[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
         }
-        _ = GoDuration.parse(text)
-        if let configuration = try? Configuration(environment: environment) {
-            precondition(configuration.forwarderTimeout >= .zero && configuration.receiverTimeout >= .zero, "negative timeout")
-            precondition((1...65535).contains(configuration.receiverPort), "port out of range")
-        }
+        FuzzEntryPoints.configuration(environment, duration: text)
         return 0
     }
 }

@@ -1,36 +1,25 @@
 import FuzzSupport
-import JSON
-import Lifecycle
-import Logging
+import LifecycleTesting
 import NIOCore
 import NIOEmbedded
 import NIOHTTP1
-import Transport
 
 /// The agent receiver's request handling, whole HTTP/1.1 requests as bytes on the wire: NIO's
 /// request decoder (as in the receiver's pipeline), then routing, content decoding, validation and
 /// the forwarder. The APM Server it would proxy to is not listening, and proxied paths are skipped:
 /// they wait on the network, which is not what is fuzzed here.
-nonisolated(unsafe) var receiver: AgentReceiver?
+nonisolated(unsafe) var receiver: ReceiverUnderTest?
 
 @_cdecl("FuzzReceiver_main")
 public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
-    let logger = Logger(label: "fuzz") { _ in SwiftLogNoOpLogHandler() }
-    let http = try! HTTPClient()
-    let apmServer = APMServerClient(serverURL: "http://127.0.0.1:9", authorization: nil, userAgent: "fuzz", http: http)
-    let forwarder = try! Forwarder(
-        client: apmServer, forwarderTimeout: .milliseconds(50), limits: Forwarder.Limits(agentDataBufferSize: 10),
-        synthesizedMetadata: nil, logger: logger)
-    receiver = try! AgentReceiver(
-        forwarder: forwarder, apmServer: apmServer, forwarderTimeout: .milliseconds(50),
-        events: .init(agentFlushed: {}, transactionRegistered: { _, _, _ in }, transactionsReported: { _ in }), logger: logger)
+    receiver = try! ReceiverUnderTest()
     return runFuzzer(argc, argv) { data, size in
         let requests = decode(bytes(data, size))
         let receiver = receiver!
         for request in requests where request.path == "/intake/v2/events" || request.path == "/register/transaction" {
             blocking {
-                let response = await receiver.handle(request)
-                precondition((200..<600).contains(response.status), "status out of range")
+                let status = await receiver.handle(method: request.method, uri: request.uri, headers: request.headers, body: request.body)
+                precondition((200..<600).contains(status), "status out of range")
             }
         }
         return 0
@@ -39,7 +28,7 @@ public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
 
 /// The complete requests NIO's decoder finds in `input` (a malformed one ends the connection, as
 /// in the receiver, where the pipeline answers 400 and closes).
-func decode(_ input: [UInt8]) -> [ServerRequest] {
+func decode(_ input: [UInt8]) -> [Request] {
     let collector = RequestCollector()
     let channel = EmbeddedChannel()
     defer { _ = try? channel.finish() }
@@ -53,10 +42,20 @@ func decode(_ input: [UInt8]) -> [ServerRequest] {
     return collector.requests
 }
 
+/// One whole request as NIO's decoder found it.
+struct Request {
+    var method: String
+    var uri: String
+    var headers: [(String, String)]
+    var body: [UInt8]
+
+    var path: Substring { uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "" }
+}
+
 final class RequestCollector: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
 
-    private(set) var requests: [ServerRequest] = []
+    private(set) var requests: [Request] = []
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
 
@@ -69,9 +68,8 @@ final class RequestCollector: ChannelInboundHandler {
             body += buffer.readableBytesView
         case .end:
             guard let head else { return }
-            var headers = HTTPFields()
-            for (name, value) in head.headers { headers.add(name: name, value: value) }
-            requests.append(ServerRequest(method: head.method.rawValue, uri: head.uri, headers: headers, body: body))
+            let headers = head.headers.map { ($0.name, $0.value) }
+            requests.append(Request(method: head.method.rawValue, uri: head.uri, headers: headers, body: body))
             self.head = nil
         }
     }

@@ -1,31 +1,31 @@
-public import HTTPServer
-public import JSON
-public import Logging
-public import NIOCore
+package import HTTPServer
+package import JSON
+package import Logging
+package import NIOCore
 import Synchronization
-public import Transport
+package import Transport
 
 /// The agent's side of the extension (docs/ARCHITECTURE.md, "Agent side"): intake on
 /// `/intake/v2/events`, transaction registration for proxy transactions, OTLP/HTTP exports from
 /// OpenTelemetry SDKs on `/v1/traces`, `/v1/metrics` and `/v1/logs`, and every other path proxied
 /// to APM Server.
-public final class AgentReceiver: Sendable {
+package final class AgentReceiver: Sendable {
     /// Bodies over this many bytes, as received or once inflated, get 413.
-    public static let maxBodyBytes = 8 << 20
+    package static let maxBodyBytes = 8 << 20
 
     /// What the receiver tells the rest of the extension.
-    public struct Events: Sendable {
+    package struct Events: Sendable {
         /// `flushed=true`: the agent finished the current invocation.
-        public var agentFlushed: @Sendable () async -> Void
+        package var agentFlushed: @Sendable () async -> Void
         /// A transaction registered for the request id, with the metadata line that came with it.
-        public var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) async -> Void
+        package var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) async -> Void
         /// Ids of transactions the agent reported itself; booked before the agent gets its answer,
         /// so a runtimeDone that follows can never make a proxy for them.
-        public var transactionsReported: @Sendable ([String]) async -> Void
+        package var transactionsReported: @Sendable ([String]) async -> Void
         /// An OTLP export was taken: an OpenTelemetry SDK sends data here.
-        public var otlpReceived: @Sendable () -> Void
+        package var otlpReceived: @Sendable () -> Void
 
-        public init(
+        package init(
             agentFlushed: @escaping @Sendable () async -> Void,
             transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) async -> Void,
             transactionsReported: @escaping @Sendable ([String]) async -> Void,
@@ -46,7 +46,7 @@ public final class AgentReceiver: Sendable {
     /// One inflater per receiver; requests are decoded one at a time under the lock (microseconds).
     private let inflater: Mutex<Inflater>
 
-    public init(
+    package init(
         forwarder: Forwarder, apmServer: APMServerClient, forwarderTimeout: Duration, events: Events, logger: Logger
     ) throws(TransportError) {
         self.forwarder = forwarder
@@ -59,15 +59,15 @@ public final class AgentReceiver: Sendable {
 
     /// Binds the receiver and starts serving until the server's `stop()`.
     /// The server holds the receiver (its handler), not the other way round: no cycle outlives it.
-    public func serve(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
+    package func serve(host: String, port: Int, requestTimeout: Duration, group: any EventLoopGroup) async throws -> HTTPServer {
         try await HTTPServer.start(
             host: host, port: port, maxBodyBytes: Self.maxBodyBytes, requestTimeout: requestTimeout, group: group,
             logger: logger
         ) { [self] request in .respond(await self.handle(request)) }
     }
 
-    /// Answers one agent request (public for the fuzz targets).
-    public func handle(_ request: ServerRequest) async -> ServerResponse {
+    /// Answers one agent request.
+    package func handle(_ request: ServerRequest) async -> ServerResponse {
         switch (request.method, request.path) {
         case ("POST", "/intake/v2/events"):
             return await receiveIntake(request)

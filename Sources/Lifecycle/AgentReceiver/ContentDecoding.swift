@@ -1,15 +1,15 @@
-public import Transport
+package import Transport
 
 /// Request bodies as agents send them: plain, gzip or deflate (zlib, or raw as some agents do).
-public enum ContentDecoding {
-    public struct Failure: Error, CustomStringConvertible {
-        public let status: Int
-        public let message: String
-        public var description: String { message }
+package enum ContentDecoding {
+    package struct Failure: Error, CustomStringConvertible {
+        package let status: Int
+        package let message: String
+        package var description: String { message }
     }
 
     /// The body, inflated if `Content-Encoding` says so, never larger than `maxBytes`.
-    public static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: Inflater) throws(Failure) -> [UInt8] {
+    package static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: Inflater) throws(Failure) -> [UInt8] {
         let format: Inflater.Format
         switch contentEncoding?.lowercased().trimmingSpaces {
         case nil, "", "identity": return body

@@ -3,24 +3,24 @@ import JSON
 /// One agent request to `/intake/v2/events`, checked line by line: a metadata line first, then
 /// events each with exactly one key out of the intake v2 event types. A bad line refuses the whole
 /// payload with its number and why, so one broken agent request cannot spoil a batch.
-public struct IntakePayload: Equatable, Sendable {
-    public static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
+package struct IntakePayload: Equatable, Sendable {
+    package static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
 
     /// The metadata line as received, without its newline.
-    public var metadata: [UInt8]
+    package var metadata: [UInt8]
     /// The event lines, each ending in a newline.
-    public var events: [UInt8]
-    public var eventCount: Int
+    package var events: [UInt8]
+    package var eventCount: Int
     /// `transaction.id` of each transaction event.
-    public var transactionIDs: [String]
+    package var transactionIDs: [String]
 
-    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
-        public let line: Int
-        public let reason: String
-        public var description: String { "line \(line): \(reason)" }
+    package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+        package let line: Int
+        package let reason: String
+        package var description: String { "line \(line): \(reason)" }
     }
 
-    public init(ndjson body: [UInt8]) throws(Failure) {
+    package init(ndjson body: [UInt8]) throws(Failure) {
         var metadata: [UInt8]?
         var events: [UInt8] = []
         events.reserveCapacity(body.count)

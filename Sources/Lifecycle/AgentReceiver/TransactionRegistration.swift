@@ -1,18 +1,18 @@
-public import JSON
+package import JSON
 
 /// A `/register/transaction` body: an optional metadata line and one transaction with an id.
-public struct TransactionRegistration: Equatable, Sendable {
-    public var metadata: [UInt8]?
-    public var transaction: JSONObject
+package struct TransactionRegistration: Equatable, Sendable {
+    package var metadata: [UInt8]?
+    package var transaction: JSONObject
 
-    public struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
+    package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
         /// 400 for a malformed body, 422 for a transaction without an id.
-        public let status: Int
-        public let reason: String
-        public var description: String { reason }
+        package let status: Int
+        package let reason: String
+        package var description: String { reason }
     }
 
-    public init(ndjson body: [UInt8]) throws(Failure) {
+    package init(ndjson body: [UInt8]) throws(Failure) {
         var metadata: [UInt8]?
         var transaction: JSONObject?
         for line in body.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {

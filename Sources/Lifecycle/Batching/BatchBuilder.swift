@@ -1,9 +1,9 @@
-public import Transport
+package import Transport
 
 /// A finished, compressed body waiting in the outbox: an intake batch, or one OTLP export.
-public struct EncodedBatch: Sendable {
+package struct EncodedBatch: Sendable {
     /// Where a body goes and what it is.
-    public enum Destination: Sendable, Equatable {
+    package enum Destination: Sendable, Equatable {
         /// ndjson to APM Server's `/intake/v2/events`.
         case intake
         /// An OTLP/HTTP export (protobuf) to its signal's path under the OTLP destination, with
@@ -12,12 +12,12 @@ public struct EncodedBatch: Sendable {
     }
 
     /// The gzip-compressed body.
-    public var body: [UInt8]
+    package var body: [UInt8]
     /// Events in the body, the metadata line not counted (0 for an OTLP export, which is not decoded).
-    public var eventCount: Int
+    package var eventCount: Int
     /// Agent payloads whose events are inside: they leave the agent buffer when this is delivered.
-    public var agentPayloads: Int
-    public var destination: Destination = .intake
+    package var agentPayloads: Int
+    package var destination: Destination = .intake
 }
 
 /// Builds one intake body at a time: the metadata line, then events, deflated as they are added so
@@ -25,25 +25,25 @@ public struct EncodedBatch: Sendable {
 ///
 /// Public so that the benchmarks package can drive it; the extension itself uses it only through
 /// the `Forwarder`.
-public final class BatchBuilder {
+package final class BatchBuilder {
     private let gzip: GzipStream
     private(set) var metadata: [UInt8]?
     /// Events added since the last seal.
-    public private(set) var eventCount = 0
+    package private(set) var eventCount = 0
     private(set) var agentPayloads = 0
     /// Monotonic milliseconds when the first event went in.
     private(set) var firstEventAt: UInt64?
 
     /// A builder with its own level-1 gzip stream.
-    public init() throws(TransportError) {
+    package init() throws(TransportError) {
         gzip = try GzipStream(level: 1)
     }
 
     /// True while no event has been added since the last seal.
-    public var isEmpty: Bool { eventCount == 0 }
+    package var isEmpty: Bool { eventCount == 0 }
 
     /// Starts the batch under `metadata` (one JSON line, without newline) if none is open.
-    public func open(metadata line: [UInt8]) throws(TransportError) {
+    package func open(metadata line: [UInt8]) throws(TransportError) {
         precondition(metadata == nil, "a batch is already open")
         try gzip.write(line)
         try gzip.write([0x0A])
@@ -51,7 +51,7 @@ public final class BatchBuilder {
     }
 
     /// Adds ndjson event lines (each ending in a newline).
-    public func add(events: [UInt8], count: Int, fromAgentPayload: Bool) throws(TransportError) {
+    package func add(events: [UInt8], count: Int, fromAgentPayload: Bool) throws(TransportError) {
         precondition(metadata != nil, "open the batch first")
         try gzip.write(events)
         if firstEventAt == nil { firstEventAt = Deadline.now.monotonicMilliseconds }
@@ -60,7 +60,7 @@ public final class BatchBuilder {
     }
 
     /// Finishes the stream and starts over; nil when the batch holds no event.
-    public func seal() throws(TransportError) -> EncodedBatch? {
+    package func seal() throws(TransportError) -> EncodedBatch? {
         defer {
             metadata = nil
             eventCount = 0

@@ -1,5 +1,5 @@
-public import Logging
-public import Transport
+package import Logging
+package import Transport
 
 #if canImport(Glibc)
 import Glibc
@@ -12,34 +12,34 @@ import Musl
 ///
 /// Data that could not be sent stays in the outbox (bounded: the oldest batch goes first, and is
 /// counted) and is sent again once the grace period is over.
-public actor Forwarder {
+package actor Forwarder {
     /// Counters a test or a log line can read.
-    public struct Statistics: Sendable, Equatable {
-        public var agentPayloadsAccepted = 0
+    package struct Statistics: Sendable, Equatable {
+        package var agentPayloadsAccepted = 0
         /// Agent payloads refused because `agentDataBufferSize` were already waiting.
-        public var agentPayloadsDropped = 0
-        public var eventsSent = 0
+        package var agentPayloadsDropped = 0
+        package var eventsSent = 0
         /// Events in batches dropped: refused by the server as invalid, or pushed out of a full outbox.
-        public var eventsDropped = 0
-        public var batchesSent = 0
-        public var sendFailures = 0
+        package var eventsDropped = 0
+        package var batchesSent = 0
+        package var sendFailures = 0
         /// OTLP exports delivered, and dropped (refused as invalid, pushed out of a full outbox, or
         /// not taken because the agent buffer was full).
-        public var otlpExportsSent = 0
-        public var otlpExportsDropped = 0
+        package var otlpExportsSent = 0
+        package var otlpExportsDropped = 0
     }
 
-    public struct Limits: Sendable {
+    package struct Limits: Sendable {
         /// Agent payloads that may wait to be delivered: those in sealed batches not yet accepted by
         /// APM Server. The batch being filled does not count: it ships at the next flush anyway.
-        public var agentDataBufferSize = 100
+        package var agentDataBufferSize = 100
         /// Compressed bytes the outbox may hold; past it the oldest batch is dropped.
-        public var maxOutboxBytes = 4 << 20
+        package var maxOutboxBytes = 4 << 20
         /// Extension-made events that may wait for metadata.
-        public var maxEventsWaitingForMetadata = 1000
-        public var batch = BatchPolicy()
+        package var maxEventsWaitingForMetadata = 1000
+        package var batch = BatchPolicy()
 
-        public init(agentDataBufferSize: Int = 100) {
+        package init(agentDataBufferSize: Int = 100) {
             self.agentDataBufferSize = agentDataBufferSize
         }
     }
@@ -73,11 +73,11 @@ public actor Forwarder {
     private let senderIdle = DeadlineGate(open: true)
     /// The reason of the last failed send, so that a persisting failure is logged once.
     private var lastFailureReason: String?
-    public private(set) var statistics = Statistics()
+    package private(set) var statistics = Statistics()
 
     /// - Parameter synthesizedMetadata: the metadata line used for extension-made events when no
     ///   agent has reported by the time they must ship.
-    public init(
+    package init(
         client: APMServerClient, forwarderTimeout: Duration, limits: Limits, synthesizedMetadata: [UInt8]?, logger: Logger
     ) throws(TransportError) {
         self.client = client
@@ -94,7 +94,7 @@ public actor Forwarder {
     /// Takes one agent payload (already validated) unless the agent buffer is full.
     /// - Returns: false when the payload was dropped.
     @discardableResult
-    public func addAgentPayload(metadata: [UInt8], events: [UInt8], eventCount: Int, userAgent: String?) -> Bool {
+    package func addAgentPayload(metadata: [UInt8], events: [UInt8], eventCount: Int, userAgent: String?) -> Bool {
         guard agentPayloadsWaiting < limits.agentDataBufferSize else {
             statistics.agentPayloadsDropped += 1
             logger.warning(
@@ -123,7 +123,7 @@ public actor Forwarder {
     }
 
     /// Adds an event the extension made (metrics, logs, proxy transactions): one JSON line.
-    public func addExtensionEvent(_ line: [UInt8]) {
+    package func addExtensionEvent(_ line: [UInt8]) {
         if builder.metadata == nil, agentMetadata == nil {
             if eventsWaitingForMetadata.count >= limits.maxEventsWaitingForMetadata {
                 eventsWaitingForMetadata.removeFirst()
@@ -148,7 +148,7 @@ public actor Forwarder {
     /// stays for the next flush, the grace period's end, or the last chance at SHUTDOWN.
     /// - Returns: false when the export was dropped.
     @discardableResult
-    public func addOTLPExport(_ signal: OTLPSignal, protobuf: [UInt8], userAgent: String?) -> Bool {
+    package func addOTLPExport(_ signal: OTLPSignal, protobuf: [UInt8], userAgent: String?) -> Bool {
         guard agentPayloadsWaiting < limits.agentDataBufferSize else {
             statistics.otlpExportsDropped += 1
             logger.warning(
@@ -172,7 +172,7 @@ public actor Forwarder {
     }
 
     /// Whether an agent has sent metadata yet.
-    public var hasAgentMetadata: Bool { agentMetadata != nil }
+    package var hasAgentMetadata: Bool { agentMetadata != nil }
 
     private func openBatch(metadata: [UInt8]) throws(TransportError) {
         if let open = builder.metadata {
@@ -250,14 +250,14 @@ public actor Forwarder {
     /// synthesized metadata for extension events when no agent reported), and waits while the
     /// sender sends the outbox (until the server fails or the deadline passes).
     /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
-    public func flush(until deadline: Deadline, lastChance: Bool = false) async {
+    package func flush(until deadline: Deadline, lastChance: Bool = false) async {
         ship(until: deadline, lastChance: lastChance)
         await senderIdle.wait(until: deadline)
     }
 
     /// Starts shipping what is buffered and returns at once: the sender goes on until `deadline`
     /// (`background` ships the last invocation's data while the next one runs).
-    public func ship(until deadline: Deadline, lastChance: Bool = false) {
+    package func ship(until deadline: Deadline, lastChance: Bool = false) {
         sealForShipping()
         if !outbox.isEmpty { startSending(until: deadline, lastChance: lastChance) }
     }
@@ -265,13 +265,13 @@ public actor Forwarder {
     /// An invocation ended where nothing waits for the extension (Lambda Managed Instances: no
     /// freeze, invocations overlap): what is buffered ships now, without waiting for any other
     /// invocation.
-    public func invocationEnded() {
+    package func invocationEnded() {
         ship(until: .after(forwarderTimeout))
     }
 
     /// Ends the forwarder's tasks (the batch-age timer, the sender) and waits for them: the
     /// process exits next. What they had not shipped by then is counted in `eventsHeld`.
-    public func stop() async {
+    package func stop() async {
         ageTimer?.cancel()
         ageTimer = nil
         let sender = sender
@@ -383,12 +383,12 @@ public actor Forwarder {
     }
 
     /// Events held and not yet delivered (open batch, outbox, waiting for metadata).
-    public var eventsHeld: Int {
+    package var eventsHeld: Int {
         builder.eventCount + outbox.reduce(0) { $0 + $1.eventCount } + eventsWaitingForMetadata.count
     }
 
     /// OTLP exports in the outbox, not yet delivered.
-    public var otlpExportsHeld: Int { outbox.filter { $0.destination != .intake }.count }
+    package var otlpExportsHeld: Int { outbox.filter { $0.destination != .intake }.count }
 
     private static func random() -> Double {
         Double.random(in: 0..<1)

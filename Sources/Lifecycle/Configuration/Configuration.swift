@@ -1,64 +1,64 @@
-public import Logging
+package import Logging
 
 /// The extension's settings, read from the environment exactly as the Elastic docs name them.
-public struct Configuration: Sendable {
+package struct Configuration: Sendable {
     /// APM Server base URL, without a trailing slash.
-    public var apmServerURL: String
+    package var apmServerURL: String
     /// Where OTLP exports go (`/v1/traces`, … are appended), without a trailing slash: APM Server
     /// unless `ELASTIC_APM_LAMBDA_OTLP_ENDPOINT` names another OTLP/HTTP endpoint.
-    public var otlpEndpoint: String
+    package var otlpEndpoint: String
     /// `Authorization: ApiKey …`, preferred over the secret token.
-    public var apiKey: String?
+    package var apiKey: String?
     /// `Authorization: Bearer …`.
-    public var secretToken: String?
+    package var secretToken: String?
     /// Secrets Manager ids whose values replace the two above.
-    public var apiKeySecretID: String?
-    public var secretTokenSecretID: String?
+    package var apiKeySecretID: String?
+    package var secretTokenSecretID: String?
     /// The agent receiver's port.
-    public var receiverPort: Int = 8200
+    package var receiverPort: Int = 8200
     /// The agent receiver's host; loopback unless configured otherwise.
-    public var receiverHost: String = "127.0.0.1"
+    package var receiverHost: String = "127.0.0.1"
     /// Read and write timeout of the agent receiver.
-    public var receiverTimeout: Duration = .seconds(15)
+    package var receiverTimeout: Duration = .seconds(15)
     /// Timeout of one send to APM Server.
-    public var forwarderTimeout: Duration = .seconds(3)
-    public var sendStrategy: SendStrategy = .syncFlush
+    package var forwarderTimeout: Duration = .seconds(3)
+    package var sendStrategy: SendStrategy = .syncFlush
     /// How many agent payloads may wait to be delivered.
-    public var agentDataBufferSize: Int = 100
-    public var logLevel: Logger.Level = .info
+    package var agentDataBufferSize: Int = 100
+    package var logLevel: Logger.Level = .info
     /// Logging turned off entirely.
-    public var loggingOff = false
+    package var loggingOff = false
     /// Forward the function's logs.
-    public var captureLogs = true
+    package var captureLogs = true
     /// No telemetry subscription at all.
-    public var disableTelemetry = false
+    package var disableTelemetry = false
     /// Verify APM Server's certificate chain and host.
-    public var verifyServerCertificate = true
+    package var verifyServerCertificate = true
     /// Extra CA, PEM, from `ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM`.
-    public var serverCAPEM: String?
+    package var serverCAPEM: String?
     /// Extra CA file, from `ELASTIC_APM_SERVER_CA_CERT_FILE`.
-    public var serverCAFile: String?
+    package var serverCAFile: String?
     /// Extra CA from ACM, by ARN.
-    public var serverCAACMID: String?
+    package var serverCAACMID: String?
     /// `host:port` of the Extensions and Telemetry APIs.
-    public var runtimeAPI: String
+    package var runtimeAPI: String
     /// The function's own `ELASTIC_APM_SERVER_URL`, to warn when it bypasses the extension.
-    public var agentServerURL: String?
+    package var agentServerURL: String?
     /// The function's OTLP exporter endpoints (`OTEL_EXPORTER_OTLP_ENDPOINT` and the per-signal
     /// ones), which an extension sees as the function does: one that points at the receiver says an
     /// OpenTelemetry SDK will export here.
-    public var otelExporterEndpoints: [String] = []
+    package var otelExporterEndpoints: [String] = []
     /// How Lambda initialised this environment (`AWS_LAMBDA_INITIALIZATION_TYPE`): `on-demand`,
     /// `provisioned-concurrency`, `snap-start` or `lambda-managed-instances`; nil when not set.
-    public var initializationType: String?
+    package var initializationType: String?
     /// Lambda Managed Instances: many invocations at once, never frozen, and no INVOKE events for
     /// extensions (they register for SHUTDOWN alone).
-    public var isManagedInstances: Bool { initializationType == "lambda-managed-instances" }
+    package var isManagedInstances: Bool { initializationType == "lambda-managed-instances" }
     /// Warnings found while reading (deprecated or unparsable-with-default variables).
-    public var warnings: [String] = []
+    package var warnings: [String] = []
 
     /// Reads every variable; a bad value throws naming the variable and what was expected.
-    public init(environment: [String: String]) throws(ConfigurationError) {
+    package init(environment: [String: String]) throws(ConfigurationError) {
         func value(_ name: String) -> String? {
             guard let raw = environment[name]?.trimmingSpaces, !raw.isEmpty else { return nil }
             return raw
@@ -152,7 +152,7 @@ public struct Configuration: Sendable {
     }
 
     /// Whether one of the function's OTLP exporter endpoints is the receiver on `port`.
-    public func otelExporterPointsAtReceiver(port: Int) -> Bool {
+    package func otelExporterPointsAtReceiver(port: Int) -> Bool {
         otelExporterEndpoints.contains { endpoint in
             let lowered = endpoint.lowercased()
             return ["localhost:\(port)", "127.0.0.1:\(port)"].contains { lowered.containsText($0) }
@@ -191,14 +191,14 @@ public struct Configuration: Sendable {
         return fallback
     }
 
-    public enum LogLevelSetting: Equatable, Sendable {
+    package enum LogLevelSetting: Equatable, Sendable {
         case level(Logger.Level)
         case off
         case unknown
     }
 
     /// trace, debug, info, warning (warn), error, critical, off; any case.
-    public static func logLevel(named name: String) -> LogLevelSetting {
+    package static func logLevel(named name: String) -> LogLevelSetting {
         switch name.trimmingSpaces.lowercased() {
         case "trace": .level(.trace)
         case "debug": .level(.debug)
@@ -220,32 +220,32 @@ public struct Configuration: Sendable {
     }
 
     /// The variables' names, fixed by the Elastic docs.
-    public enum Variable {
-        public static let apmServer = "ELASTIC_APM_LAMBDA_APM_SERVER"
-        public static let otlpEndpoint = "ELASTIC_APM_LAMBDA_OTLP_ENDPOINT"
-        public static let apiKey = "ELASTIC_APM_API_KEY"
-        public static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
-        public static let apiKeySecretID = "ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"
-        public static let secretTokenSecretID = "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID"
-        public static let receiverPort = "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"
-        public static let receiverHost = "ELASTIC_APM_DATA_RECEIVER_SERVER_HOST"
-        public static let receiverTimeout = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT"
-        public static let receiverTimeoutSeconds = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT_SECONDS"
-        public static let forwarderTimeout = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT"
-        public static let forwarderTimeoutSeconds = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT_SECONDS"
-        public static let sendStrategy = "ELASTIC_APM_SEND_STRATEGY"
-        public static let bufferSize = "ELASTIC_APM_LAMBDA_AGENT_DATA_BUFFER_SIZE"
-        public static let logLevel = "ELASTIC_APM_LOG_LEVEL"
-        public static let captureLogs = "ELASTIC_APM_LAMBDA_CAPTURE_LOGS"
-        public static let disableLogsAPI = "ELASTIC_APM_LAMBDA_DISABLE_LOGS_API"
-        public static let verifyServerCert = "ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT"
-        public static let caCertPEM = "ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM"
-        public static let caCertFile = "ELASTIC_APM_SERVER_CA_CERT_FILE"
-        public static let caCertACMID = "ELASTIC_APM_SERVER_CA_CERT_ACM_ID"
-        public static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
-        public static let agentServerURL = "ELASTIC_APM_SERVER_URL"
-        public static let initializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
-        public static let otelExporterEndpoints = [
+    package enum Variable {
+        package static let apmServer = "ELASTIC_APM_LAMBDA_APM_SERVER"
+        package static let otlpEndpoint = "ELASTIC_APM_LAMBDA_OTLP_ENDPOINT"
+        package static let apiKey = "ELASTIC_APM_API_KEY"
+        package static let secretToken = "ELASTIC_APM_SECRET_TOKEN"
+        package static let apiKeySecretID = "ELASTIC_APM_SECRETS_MANAGER_API_KEY_ID"
+        package static let secretTokenSecretID = "ELASTIC_APM_SECRETS_MANAGER_SECRET_TOKEN_ID"
+        package static let receiverPort = "ELASTIC_APM_DATA_RECEIVER_SERVER_PORT"
+        package static let receiverHost = "ELASTIC_APM_DATA_RECEIVER_SERVER_HOST"
+        package static let receiverTimeout = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT"
+        package static let receiverTimeoutSeconds = "ELASTIC_APM_DATA_RECEIVER_TIMEOUT_SECONDS"
+        package static let forwarderTimeout = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT"
+        package static let forwarderTimeoutSeconds = "ELASTIC_APM_DATA_FORWARDER_TIMEOUT_SECONDS"
+        package static let sendStrategy = "ELASTIC_APM_SEND_STRATEGY"
+        package static let bufferSize = "ELASTIC_APM_LAMBDA_AGENT_DATA_BUFFER_SIZE"
+        package static let logLevel = "ELASTIC_APM_LOG_LEVEL"
+        package static let captureLogs = "ELASTIC_APM_LAMBDA_CAPTURE_LOGS"
+        package static let disableLogsAPI = "ELASTIC_APM_LAMBDA_DISABLE_LOGS_API"
+        package static let verifyServerCert = "ELASTIC_APM_LAMBDA_VERIFY_SERVER_CERT"
+        package static let caCertPEM = "ELASTIC_APM_LAMBDA_SERVER_CA_CERT_PEM"
+        package static let caCertFile = "ELASTIC_APM_SERVER_CA_CERT_FILE"
+        package static let caCertACMID = "ELASTIC_APM_SERVER_CA_CERT_ACM_ID"
+        package static let runtimeAPI = "AWS_LAMBDA_RUNTIME_API"
+        package static let agentServerURL = "ELASTIC_APM_SERVER_URL"
+        package static let initializationType = "AWS_LAMBDA_INITIALIZATION_TYPE"
+        package static let otelExporterEndpoints = [
             "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
             "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
         ]

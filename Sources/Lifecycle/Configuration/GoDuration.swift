@@ -1,7 +1,7 @@
 /// Parses Go's `time.ParseDuration` syntax ("15s", "500ms", "1m30s", "1.5h"), as the Elastic docs
 /// specify for the extension's timeouts. Negative durations are refused: a timeout cannot be one.
-public enum GoDuration {
-    public static func parse(_ text: String) -> Duration? {
+package enum GoDuration {
+    package static func parse(_ text: String) -> Duration? {
         var rest = Substring(text)
         if rest.first == "+" { rest.removeFirst() }
         if rest == "0" { return .zero }

@@ -1,10 +1,10 @@
-public import JSON
+package import JSON
 
 /// Turns a line the function logged into a `log` event. Pure.
-public enum FunctionLog {
+package enum FunctionLog {
     /// - Parameter record: a string, or an object when the function logs JSON (its `message` is
     ///   kept, and its level and logger when present).
-    public static func event(
+    package static func event(
         record: JSONValue, timestampMicroseconds: Int64, functionARN: String?, requestID: String?
     ) -> JSONValue {
         var log: JSONObject = ["@timestamp": .number(Double(timestampMicroseconds))]
@@ -27,7 +27,7 @@ public enum FunctionLog {
     }
 
     /// The request id a JSON-format log line names itself, if any.
-    public static func requestID(in record: JSONValue) -> String? {
+    package static func requestID(in record: JSONValue) -> String? {
         guard let object = (jsonLine(record) ?? record).objectValue else { return nil }
         return (object["requestId"] ?? object["AWSRequestId"] ?? object["awsRequestId"])?.stringValue
     }

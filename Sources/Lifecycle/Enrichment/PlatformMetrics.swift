@@ -1,7 +1,7 @@
-public import JSON
+package import JSON
 
 /// Turns a `platform.report` into the `metricset` event of docs/ARCHITECTURE.md, "Platform metrics". Pure.
-public enum PlatformMetrics {
+package enum PlatformMetrics {
     /// Samples only for what the report has: a field it lacks (billed duration and memory on
     /// Lambda Managed Instances) is left out, not guessed.
     /// - Parameters:
@@ -11,7 +11,7 @@ public enum PlatformMetrics {
     ///   - deadlineMilliseconds: the invocation's `deadlineMs`.
     ///   - coldStartKnown: whether a report without `initDurationMs` means a warm start (one
     ///     invocation at a time); where invocations share an environment it says nothing.
-    public static func metricset(
+    package static func metricset(
         report: TelemetryEvent.Report, functionARN: String?, invocationStartMilliseconds: Int64?,
         deadlineMilliseconds: Int64?, timestampMicroseconds: Int64, coldStartKnown: Bool = true
     ) -> JSONValue {
@@ -43,7 +43,7 @@ public enum PlatformMetrics {
     /// The configured timeout, recovered from the deadline: the span rounded up to whole seconds.
     /// Up to `clockSlackMilliseconds` over a whole second counts as that second: the platform and
     /// the extension each round their clock to milliseconds, so a span can read a little long.
-    public static func timeoutMilliseconds(deadline: Int64, start: Int64) -> Double {
+    package static func timeoutMilliseconds(deadline: Int64, start: Int64) -> Double {
         let span = Double(max(0, deadline - start - clockSlackMilliseconds))
         return (span / 1000).rounded(.up) * 1000
     }

@@ -2,8 +2,8 @@ import JSON
 
 /// A metadata line made from the Lambda environment, for extension-made data (metrics, logs) of
 /// functions whose agent never reported: without it their data could not be sent at all.
-public enum SynthesizedMetadata {
-    public static func line(environment: [String: String], extensionVersion: String) -> [UInt8] {
+package enum SynthesizedMetadata {
+    package static func line(environment: [String: String], extensionVersion: String) -> [UInt8] {
         let serviceName = environment["ELASTIC_APM_SERVICE_NAME"] ?? environment["AWS_LAMBDA_FUNCTION_NAME"] ?? "unknown-lambda-function"
         var service: JSONObject = [
             "name": .string(String(serviceName.prefix(1024))),

@@ -1,8 +1,8 @@
 import JSON
-public import Transport
+package import Transport
 
 /// The Lambda Extensions API: register, the next event, and error reports.
-public struct ExtensionsAPIClient: Sendable {
+package struct ExtensionsAPIClient: Sendable {
     enum Header {
         static let name = "Lambda-Extension-Name"
         static let identifier = "Lambda-Extension-Identifier"
@@ -13,29 +13,29 @@ public struct ExtensionsAPIClient: Sendable {
     private let http: HTTPClient
 
     /// - Parameter runtimeAPI: `host:port` from `AWS_LAMBDA_RUNTIME_API`.
-    public init(runtimeAPI: String, http: HTTPClient) {
+    package init(runtimeAPI: String, http: HTTPClient) {
         baseURL = "http://\(runtimeAPI)/2020-01-01/extension"
         self.http = http
     }
 
     /// What the extension registered for.
-    public enum Events: String, Sendable {
+    package enum Events: String, Sendable {
         case invokeAndShutdown = #"["INVOKE","SHUTDOWN"]"#
         /// Where the platform sends extensions no INVOKE (Lambda Managed Instances): `/event/next`
         /// then answers only at SHUTDOWN.
         case shutdownOnly = #"["SHUTDOWN"]"#
     }
 
-    public struct Registration: Sendable, Equatable {
+    package struct Registration: Sendable, Equatable {
         /// What every later call carries.
-        public var identifier: String
-        public var events: Events
+        package var identifier: String
+        package var events: Events
     }
 
     /// Registers under `name` (the executable's file name, as Lambda expects) for `events`. When
     /// the platform refuses `INVOKE` (403 `Extension.InvalidEventType`, as Managed Instances do),
     /// registers again for SHUTDOWN alone instead of failing. Both attempts end by `deadline`.
-    public func register(name: String, events: Events, deadline: Deadline) async throws(ExtensionsAPIError) -> Registration {
+    package func register(name: String, events: Events, deadline: Deadline) async throws(ExtensionsAPIError) -> Registration {
         let response = try await send(registration(name: name, events: events, deadline: deadline))
         if events == .invokeAndShutdown, response.status == 403, Self.errorType(of: response) == "Extension.InvalidEventType" {
             return try await register(name: name, events: .shutdownOnly, deadline: deadline)
@@ -60,7 +60,7 @@ public struct ExtensionsAPIClient: Sendable {
     }
 
     /// Blocks until Lambda has the next event; calling it is also how the extension says it is done.
-    public func nextEvent(identifier: String) async throws(ExtensionsAPIError) -> LambdaEvent {
+    package func nextEvent(identifier: String) async throws(ExtensionsAPIError) -> LambdaEvent {
         // No timeout: the call legitimately waits while the sandbox is frozen.
         let response = try await send(HTTPRequest(
             url: baseURL + "/event/next", headers: [Header.identifier: identifier], timeout: .zero, maxResponseBytes: 1 << 20))
@@ -71,12 +71,12 @@ public struct ExtensionsAPIClient: Sendable {
     }
 
     /// Reports a failure during init (before the first `/event/next`), by `deadline` at the latest.
-    public func reportInitError(identifier: String?, errorType: String, message: String, deadline: Deadline? = nil) async {
+    package func reportInitError(identifier: String?, errorType: String, message: String, deadline: Deadline? = nil) async {
         await reportError(path: "/init/error", identifier: identifier, errorType: errorType, message: message, deadline: deadline)
     }
 
     /// Reports a failure after init; the extension exits afterwards.
-    public func reportExitError(identifier: String, errorType: String, message: String) async {
+    package func reportExitError(identifier: String, errorType: String, message: String) async {
         await reportError(path: "/exit/error", identifier: identifier, errorType: errorType, message: message)
     }
 

@@ -1,6 +1,6 @@
 /// A failure talking to the Lambda Extensions API.
-public struct ExtensionsAPIError: Error, Sendable, CustomStringConvertible {
-    public enum Code: Sendable {
+package struct ExtensionsAPIError: Error, Sendable, CustomStringConvertible {
+    package enum Code: Sendable {
         /// The API could not be reached or broke the connection.
         case unreachable
         /// The API answered with an unexpected status.
@@ -9,13 +9,13 @@ public struct ExtensionsAPIError: Error, Sendable, CustomStringConvertible {
         case malformedEvent
     }
 
-    public let code: Code
-    public let message: String
+    package let code: Code
+    package let message: String
 
     init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { message }
+    package var description: String { message }
 }

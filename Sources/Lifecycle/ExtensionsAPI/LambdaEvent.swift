@@ -1,27 +1,27 @@
 import JSON
 
 /// What `/extension/event/next` returns.
-public enum LambdaEvent: Sendable, Equatable {
+package enum LambdaEvent: Sendable, Equatable {
     case invoke(Invocation)
     case shutdown(Shutdown)
 
-    public struct Invocation: Sendable, Equatable {
-        public var requestID: String
+    package struct Invocation: Sendable, Equatable {
+        package var requestID: String
         /// Wall-clock milliseconds since the epoch by which the function must be done.
-        public var deadlineMilliseconds: Int64
-        public var functionARN: String
+        package var deadlineMilliseconds: Int64
+        package var functionARN: String
         /// The X-Ray trace header value, if any.
-        public var traceID: String?
+        package var traceID: String?
     }
 
-    public struct Shutdown: Sendable, Equatable {
+    package struct Shutdown: Sendable, Equatable {
         /// spindown, timeout or failure.
-        public var reason: String
-        public var deadlineMilliseconds: Int64
+        package var reason: String
+        package var deadlineMilliseconds: Int64
     }
 
     /// Parses the event's JSON body.
-    public init(json bytes: [UInt8]) throws(ExtensionsAPIError) {
+    package init(json bytes: [UInt8]) throws(ExtensionsAPIError) {
         let value: JSONValue
         do {
             value = try JSONParser.parse(bytes)

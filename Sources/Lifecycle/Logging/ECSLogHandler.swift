@@ -1,4 +1,4 @@
-public import Logging
+package import Logging
 import JSON
 
 #if canImport(Glibc)
@@ -8,22 +8,22 @@ import Musl
 #endif
 
 /// Writes each log record as one ECS JSON line on stdout, which Lambda sends to CloudWatch.
-public struct ECSLogHandler: LogHandler {
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+package struct ECSLogHandler: LogHandler {
+    package var logLevel: Logger.Level
+    package var metadata: Logger.Metadata = [:]
     private let label: String
 
-    public init(label: String, level: Logger.Level) {
+    package init(label: String, level: Logger.Level) {
         self.label = label
         self.logLevel = level
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var object: JSONObject = [
             "@timestamp": .string(WallClock.iso8601(microseconds: WallClock.nowMicroseconds)),
             "log.level": .string(Self.levelName(event.level)),

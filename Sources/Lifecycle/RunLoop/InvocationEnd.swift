@@ -1,5 +1,5 @@
 /// What ended the wait for an invocation (docs/ARCHITECTURE.md, "Per invocation", step 2).
-public enum InvocationEnd: Sendable, Equatable {
+package enum InvocationEnd: Sendable, Equatable {
     /// The agent posted `flushed=true`.
     case agentFlushed
     /// `platform.runtimeDone` for this request id.

@@ -5,18 +5,18 @@ import Musl
 #endif
 
 /// Wall-clock time (CLOCK_REALTIME): what Lambda's `deadlineMs` and APM timestamps are measured in.
-public enum WallClock {
+package enum WallClock {
     /// Microseconds since the Unix epoch.
-    public static var nowMicroseconds: Int64 {
+    package static var nowMicroseconds: Int64 {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         return Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000
     }
 
-    public static var nowMilliseconds: Int64 { nowMicroseconds / 1000 }
+    package static var nowMilliseconds: Int64 { nowMicroseconds / 1000 }
 
     /// RFC 3339 in UTC with milliseconds, e.g. `2026-11-30T19:41:04.123Z`.
-    public static func iso8601(microseconds: Int64) -> String {
+    package static func iso8601(microseconds: Int64) -> String {
         let milliseconds = microseconds / 1000
         let seconds = milliseconds / 1000
         let (year, month, day) = civilDate(daysSinceEpoch: seconds / 86400)
@@ -31,7 +31,7 @@ public enum WallClock {
 
     /// Parses the RFC 3339 times Lambda's telemetry carries (`2026-11-30T19:41:04.123Z`, any
     /// fraction, `Z` or an offset) into microseconds since the epoch.
-    public static func parseISO8601(_ text: String) -> Int64? {
+    package static func parseISO8601(_ text: String) -> Int64? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20 else { return nil }
         func number(_ range: Range<Int>) -> Int64? {

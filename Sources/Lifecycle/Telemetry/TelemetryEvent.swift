@@ -1,7 +1,7 @@
-public import JSON
+package import JSON
 
 /// One event of a Telemetry API (or Logs API) batch, reduced to what the extension uses.
-public enum TelemetryEvent: Sendable, Equatable {
+package enum TelemetryEvent: Sendable, Equatable {
     case start(requestID: String)
     /// The runtime finished the invocation; `metrics` only with the Telemetry API.
     case runtimeDone(requestID: String, status: String, timeMicroseconds: Int64?)
@@ -12,30 +12,30 @@ public enum TelemetryEvent: Sendable, Equatable {
     case other(type: String)
 
     /// What the report carries: on Lambda Managed Instances only `durationMs` among the metrics.
-    public struct Report: Sendable, Equatable {
-        public var requestID: String
-        public var status: String?
-        public var durationMilliseconds: Double
-        public var billedDurationMilliseconds: Double?
-        public var memorySizeMB: Double?
-        public var maxMemoryUsedMB: Double?
-        public var initDurationMilliseconds: Double?
-        public var restoreDurationMilliseconds: Double? = nil
-        public var timeMicroseconds: Int64?
+    package struct Report: Sendable, Equatable {
+        package var requestID: String
+        package var status: String?
+        package var durationMilliseconds: Double
+        package var billedDurationMilliseconds: Double?
+        package var memorySizeMB: Double?
+        package var maxMemoryUsedMB: Double?
+        package var initDurationMilliseconds: Double?
+        package var restoreDurationMilliseconds: Double? = nil
+        package var timeMicroseconds: Int64?
     }
 
-    public var isReport: Bool {
+    package var isReport: Bool {
         if case .report = self { return true }
         return false
     }
 
-    public struct Malformed: Error, Sendable, CustomStringConvertible {
-        public let reason: String
-        public var description: String { reason }
+    package struct Malformed: Error, Sendable, CustomStringConvertible {
+        package let reason: String
+        package var description: String { reason }
     }
 
     /// Parses a batch: a JSON array of `{time, type, record}`.
-    public static func parseBatch(_ body: [UInt8]) throws(Malformed) -> [TelemetryEvent] {
+    package static func parseBatch(_ body: [UInt8]) throws(Malformed) -> [TelemetryEvent] {
         let value: JSONValue
         do {
             value = try JSONParser.parse(body)

@@ -1,28 +1,28 @@
-public import HTTPServer
-public import Logging
-public import NIOCore
+package import HTTPServer
+package import Logging
+package import NIOCore
 import Synchronization
 
 /// Receives the Telemetry (or Logs) API's batches, answers at once, and hands the events on.
 /// A malformed batch gets 400 and is counted; it changes nothing else. A batch Lambda delivers
 /// again (it retries when an answer was slow) is answered and skipped, so no metric or log line
 /// is emitted twice.
-public final class TelemetryListener: Sendable {
+package final class TelemetryListener: Sendable {
     private let onEvents: @Sendable ([TelemetryEvent]) async -> Void
     private let logger: Logger
     private let malformed = Atomic<Int>(0)
     private let recentBatches = Mutex(RecentDigests(capacity: 64))
 
-    public var malformedBatches: Int { malformed.load(ordering: .relaxed) }
-    public var duplicateBatches: Int { recentBatches.withLock { $0.duplicates } }
+    package var malformedBatches: Int { malformed.load(ordering: .relaxed) }
+    package var duplicateBatches: Int { recentBatches.withLock { $0.duplicates } }
 
-    public init(logger: Logger, onEvents: @escaping @Sendable ([TelemetryEvent]) async -> Void) {
+    package init(logger: Logger, onEvents: @escaping @Sendable ([TelemetryEvent]) async -> Void) {
         self.logger = logger
         self.onEvents = onEvents
     }
 
     /// Binds the listener and starts serving until the server's `stop()`.
-    public func serve(host: String, group: any EventLoopGroup) async throws -> HTTPServer {
+    package func serve(host: String, group: any EventLoopGroup) async throws -> HTTPServer {
         try await HTTPServer.start(
             host: host, port: 0, maxBodyBytes: 4 << 20, requestTimeout: .seconds(5), group: group, logger: logger
         ) { [self] request in .respond(await self.handle(request)) }

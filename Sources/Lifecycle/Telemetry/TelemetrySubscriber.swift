@@ -1,11 +1,11 @@
 import JSON
-public import Logging
-public import Transport
+package import Logging
+package import Transport
 
 /// Subscribes the listener to the Telemetry API, falling back to the Logs API when Lambda refuses
 /// the former. A failed subscription is a warning: the extension works without telemetry.
-public struct TelemetrySubscriber: Sendable {
-    public enum Outcome: String, Sendable {
+package struct TelemetrySubscriber: Sendable {
+    package enum Outcome: String, Sendable {
         case telemetry, logs
         /// 202: accepted, but this platform has no telemetry (local emulators).
         case notAvailable
@@ -16,22 +16,22 @@ public struct TelemetrySubscriber: Sendable {
     private let http: HTTPClient
     private let logger: Logger
 
-    public init(runtimeAPI: String, http: HTTPClient, logger: Logger) {
+    package init(runtimeAPI: String, http: HTTPClient, logger: Logger) {
         self.runtimeAPI = runtimeAPI
         self.http = http
         self.logger = logger
     }
 
     /// Schema versions to try in order: a 400 means an older Lambda, which gets the next one.
-    public static let schemas = ["2022-12-13", "2022-07-01"]
+    package static let schemas = ["2022-12-13", "2022-07-01"]
     /// What Lambda Managed Instances accept (and only this one): events without runtimeDone, a leaner report.
-    public static let managedInstancesSchemas = ["2025-01-29"]
+    package static let managedInstancesSchemas = ["2025-01-29"]
 
     /// - Parameters:
     ///   - destination: the listener's URI, `http://sandbox.localdomain:<port>` in Lambda.
     ///   - functionLogs: subscribe to the function's logs too.
     ///   - schemas: the Telemetry API schema versions to try, in order.
-    public func subscribe(identifier: String, destination: String, functionLogs: Bool, schemas: [String] = Self.schemas) async -> Outcome {
+    package func subscribe(identifier: String, destination: String, functionLogs: Bool, schemas: [String] = Self.schemas) async -> Outcome {
         let types: [JSONValue] = functionLogs ? [.string("platform"), .string("function")] : [.string("platform")]
         for schema in schemas {
             switch await put(path: "/2022-07-01/telemetry", identifier: identifier, schema: schema, types: types, destination: destination) {

@@ -1,0 +1,89 @@
+import HTTPServer
+import JSON
+import Lifecycle
+import Logging
+import Transport
+
+// The extension's API is `package`: only this package's modules see it. The fuzz targets (`Fuzz/`)
+// and the benchmarks (`Benchmarks/`) are packages of their own (they build with other flags and
+// other dependencies), so what they drive is here, in a library that is no part of the extension.
+
+/// One entry point per parser of untrusted input; each checks what it accepted is consistent and
+/// traps (a fuzzer finding) when it is not.
+public enum FuzzEntryPoints {
+    /// The ndjson scanner of agent intake data.
+    public static func intake(_ bytes: [UInt8]) {
+        if let payload = try? IntakePayload(ndjson: bytes) {
+            precondition(payload.eventCount == payload.events.split(separator: 0x0A).count, "event count mismatch")
+        }
+    }
+
+    /// The `/register/transaction` body parser.
+    public static func registerTransaction(_ bytes: [UInt8]) {
+        if let registration = try? TransactionRegistration(ndjson: bytes) {
+            precondition(registration.transaction["id"]?.stringValue?.isEmpty == false, "accepted a transaction without id")
+        }
+    }
+
+    /// The telemetry batch parser (Telemetry API and Logs API shapes) and the Lambda event parser.
+    public static func telemetry(_ bytes: [UInt8]) {
+        _ = try? TelemetryEvent.parseBatch(bytes)
+        _ = try? LambdaEvent(json: bytes)
+    }
+
+    /// Configuration from the environment, and the Go duration syntax on its own.
+    public static func configuration(_ environment: [String: String], duration: String) {
+        _ = GoDuration.parse(duration)
+        if let configuration = try? Configuration(environment: environment) {
+            precondition(configuration.forwarderTimeout >= .zero && configuration.receiverTimeout >= .zero, "negative timeout")
+            precondition((1...65535).contains(configuration.receiverPort), "port out of range")
+        }
+    }
+}
+
+/// The agent receiver with a forwarder behind it, whose APM Server does not listen: requests go
+/// through routing, content decoding, validation and the forwarder, as in the extension.
+public final class ReceiverUnderTest: Sendable {
+    private let receiver: AgentReceiver
+
+    public init() throws {
+        let logger = Logger(label: "receiver-under-test") { _ in SwiftLogNoOpLogHandler() }
+        let apmServer = APMServerClient(serverURL: "http://127.0.0.1:9", authorization: nil, userAgent: "test", http: try HTTPClient())
+        let forwarder = try Forwarder(
+            client: apmServer, forwarderTimeout: .milliseconds(50), limits: Forwarder.Limits(agentDataBufferSize: 10),
+            synthesizedMetadata: nil, logger: logger)
+        receiver = try AgentReceiver(
+            forwarder: forwarder, apmServer: apmServer, forwarderTimeout: .milliseconds(50),
+            events: .init(agentFlushed: {}, transactionRegistered: { _, _, _ in }, transactionsReported: { _ in }), logger: logger)
+    }
+
+    /// The answer's status to one whole request.
+    public func handle(method: String, uri: String, headers: [(String, String)], body: [UInt8]) async -> Int {
+        var fields = HTTPFields()
+        for (name, value) in headers { fields.add(name: name, value: value) }
+        return await receiver.handle(ServerRequest(method: method, uri: uri, headers: fields, body: body)).status
+    }
+}
+
+/// The forwarder's batch: events deflated as they are added, then sealed.
+public final class BatchUnderTest {
+    private let builder: BatchBuilder
+
+    public init() throws {
+        builder = try BatchBuilder()
+    }
+
+    public func open(metadata: [UInt8]) throws {
+        try builder.open(metadata: metadata)
+    }
+
+    /// Adds `count` events (ndjson lines) an agent sent.
+    public func add(events: [UInt8], count: Int) throws {
+        try builder.add(events: events, count: count, fromAgentPayload: true)
+    }
+
+    /// Ends the batch; returns its compressed size.
+    public func seal() throws -> Int {
+        try builder.seal()?.body.count ?? 0
+    }
+}
