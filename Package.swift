@@ -107,8 +107,9 @@ let package = Package(
         ),
 
         // MARK: Tests
-        // Fixtures shared by the test targets: programs (and the built products), a test CA, moto.
-        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: swiftSettings),
+        // Fixtures shared by the test targets: programs (and the built products), a test CA and
+        // TLS server (lambda-sim's sink), moto.
+        .target(name: "TestSupport", dependencies: ["LambdaSim"], path: "Tests/TestSupport", swiftSettings: swiftSettings),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: swiftSettings),
         .testTarget(
             name: "TransportTests",

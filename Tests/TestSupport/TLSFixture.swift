@@ -1,7 +1,9 @@
 import Foundation
+import LambdaSim
 
-/// A CA and server certificates generated with `openssl` at test time, and a TLS server
-/// (`scripts/tls_test_server.py`) presenting one of them on a loopback port.
+/// A CA and server certificates generated with `openssl` at test time, and a TLS server (the APM
+/// Server sink of `lambda-sim` in its TLS mode, the package's one TLS server) presenting one of
+/// them on a loopback port.
 public struct TLSFixture: Sendable {
     public let directory: String
     public var caPEM: String { (try? String(contentsOfFile: caPath, encoding: .utf8)) ?? "" }
@@ -37,13 +39,18 @@ public struct TLSFixture: Sendable {
         ])
     }
 
-    /// Runs `body` with a TLS server presenting `certificate` ("server" or "other").
+    /// Runs `body` with a TLS server presenting `certificate` ("server" or "other"), given its
+    /// port; it answers `GET /` with APM Server's info (200) and records what it received.
     public func withServer<Result>(certificate: String = "server", _ body: (Int) async throws -> Result) async throws -> Result {
-        let server = try LineServer(command: [
-            "python3", Subprocess.repositoryRoot + "/scripts/tls_test_server.py",
-            certificatePath(certificate), privateKeyPath(certificate),
-        ])
-        defer { server.stop() }
-        return try await body(server.port)
+        let server = try await APMServerSink.start(
+            tls: SinkTLS(certificatePath: certificatePath(certificate), privateKeyPath: privateKeyPath(certificate)))
+        do {
+            let result = try await body(server.port)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
     }
 }
