@@ -43,6 +43,9 @@ public final class AcceptLoop<Inbound: Sendable, Outbound: Sendable>: Sendable {
         task = NIOLockedValueBox(nil)
     }
 
+    /// Connections accepted so far; the last one's number.
+    public var connectionsAccepted: Int { registry.acceptedCount }
+
     /// Closes the listening socket and every connection, and waits for their tasks to end.
     public func stop() async {
         let task = task.withLockedValue { $0 }
@@ -117,6 +120,8 @@ final class ConnectionRegistry<Inbound: Sendable, Outbound: Sendable>: Sendable 
             return state.accepted
         }
     }
+
+    var acceptedCount: Int { state.withLockedValue { $0.accepted } }
 
     func served(_ connection: Connection) {
         _ = state.withLockedValue { $0.served.removeValue(forKey: ObjectIdentifier(connection.channel)) }

@@ -2,7 +2,7 @@ public import Logging
 public import NIOCore
 import NIOHTTP1
 public import NIOPosix
-public import Transport
+import Transport
 
 /// The one HTTP/1.1 server (on SwiftNIO) of the package: the extension's agent receiver and
 /// telemetry listener, and the simulator's Extensions API and APM Server sink. Each request is
@@ -49,6 +49,9 @@ public final class HTTPServer: Sendable {
     private init(acceptLoop: AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>) {
         self.acceptLoop = acceptLoop
     }
+
+    /// Connections accepted so far; the last one's number (`ServerRequest.connection`).
+    public var connectionsAccepted: Int { acceptLoop.connectionsAccepted }
 
     /// Closes the listening socket and every connection, and waits for their tasks to end.
     public func stop() async {

@@ -16,6 +16,10 @@ public struct SimulationReport: Codable, Sendable {
     public var telemetryTypes: [String]
     /// The batches the platform POSTed to the extension's listener.
     public var telemetryDeliveries: [TelemetryDelivery]
+    /// When a SnapStart copy was restored (the extension continued), if the scenario had one.
+    public var restoredAtMs: Double?
+    /// The agent's requests during the function's init (SnapStart: before the snapshot).
+    public var initAgentRequests: [AgentRequest] = []
     /// Invocations overlapped and reached the extension through telemetry only (Managed Instances).
     public var overlappingInvocations = false
     /// Every `/event/next` call.

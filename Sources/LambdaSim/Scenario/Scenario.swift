@@ -31,6 +31,8 @@ public struct Scenario: Codable, Sendable, Equatable {
     /// Run as Lambda Managed Instances (overlapping invocations, no INVOKE for extensions); nil:
     /// on-demand, one invocation at a time.
     public var managedInstances: ManagedInstances?
+    /// Snapshot the environment after init and restore it before the first invocation; nil: no SnapStart.
+    public var snapStart: SnapStart?
     /// How the telemetry delivery misbehaves, if it does.
     public var telemetryFaults: [TelemetryFault]
     /// Sample the extension's memory and descriptors every this many invocations.
@@ -43,7 +45,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         initDurationMs: Double = 150, telemetry: TelemetryAvailability = .telemetry,
         subscriptionRefusal: SubscriptionRefusal = .notFound, shutdownReason: ShutdownReason = .spindown,
         environment: [String: String] = [:], sinkTLS: SinkTLS? = nil, nextEventFailure: Bool = false,
-        registrationFailure: RegistrationFailure? = nil, managedInstances: ManagedInstances? = nil, telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
+        registrationFailure: RegistrationFailure? = nil, managedInstances: ManagedInstances? = nil, snapStart: SnapStart? = nil, telemetryFaults: [TelemetryFault] = [], resourceSampleEvery: Int = 1000,
         invocations: [InvocationPlan] = [InvocationPlan(repeat: 10)]
     ) {
         self.functionName = functionName
@@ -58,6 +60,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         self.nextEventFailure = nextEventFailure
         self.registrationFailure = registrationFailure
         self.managedInstances = managedInstances
+        self.snapStart = snapStart
         self.telemetryFaults = telemetryFaults
         self.resourceSampleEvery = max(1, resourceSampleEvery)
         self.invocations = invocations
@@ -69,7 +72,9 @@ public struct Scenario: Codable, Sendable, Equatable {
     }
 
     /// `AWS_LAMBDA_INITIALIZATION_TYPE`, and the `initializationType` of the init telemetry.
-    public var initializationType: String { managedInstances == nil ? "on-demand" : "lambda-managed-instances" }
+    public var initializationType: String {
+        managedInstances != nil ? "lambda-managed-instances" : snapStart != nil ? "snap-start" : "on-demand"
+    }
 
     /// The ARN Lambda passes in INVOKE events.
     public var functionARN: String { "arn:aws:lambda:us-east-1:123456789012:function:\(functionName)" }
@@ -113,7 +118,9 @@ public struct Scenario: Codable, Sendable, Equatable {
         if let managedInstances {
             if managedInstances.concurrency < 1 { throw fail("managedInstances.concurrency must be at least 1") }
             if managedInstances.agentProcesses < 1 { throw fail("managedInstances.agentProcesses must be at least 1") }
+            if snapStart != nil { throw fail("managedInstances and snapStart do not go together") }
         }
+        if let snapStart, snapStart.pauseMs < 0 { throw fail("snapStart.pauseMs is negative") }
         for (index, step) in invocations.enumerated() {
             if step.repeat < 1 { throw fail("invocations[\(index)].repeat must be at least 1") }
             if step.durationMs < 0 { throw fail("invocations[\(index)].durationMs is negative") }
@@ -125,7 +132,7 @@ public struct Scenario: Codable, Sendable, Equatable {
 
     enum CodingKeys: String, CodingKey {
         case functionName, memorySizeMB, timeoutMs, initDurationMs, telemetry, subscriptionRefusal
-        case shutdownReason, environment, sinkTLS, nextEventFailure, registrationFailure, managedInstances, telemetryFaults, resourceSampleEvery, invocations
+        case shutdownReason, environment, sinkTLS, nextEventFailure, registrationFailure, managedInstances, snapStart, telemetryFaults, resourceSampleEvery, invocations
     }
 
     public init(from decoder: any Decoder) throws {
@@ -144,6 +151,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         nextEventFailure = try container.decodeIfPresent(Bool.self, forKey: .nextEventFailure) ?? defaults.nextEventFailure
         registrationFailure = try container.decodeIfPresent(RegistrationFailure.self, forKey: .registrationFailure)
         managedInstances = try container.decodeIfPresent(ManagedInstances.self, forKey: .managedInstances)
+        snapStart = try container.decodeIfPresent(SnapStart.self, forKey: .snapStart)
         telemetryFaults = try container.decodeIfPresent([TelemetryFault].self, forKey: .telemetryFaults) ?? defaults.telemetryFaults
         resourceSampleEvery = max(1, try container.decodeIfPresent(Int.self, forKey: .resourceSampleEvery) ?? defaults.resourceSampleEvery)
         invocations = try container.decode([InvocationPlan].self, forKey: .invocations)

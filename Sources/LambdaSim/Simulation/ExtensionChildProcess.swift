@@ -53,6 +53,12 @@ final class ExtensionChildProcess: Sendable {
         return ExtensionChildProcess(process: process, exited: exited)
     }
 
+    /// Sends `signal` while the process runs (SIGSTOP and SIGCONT play a SnapStart snapshot).
+    func signal(_ signal: Int32) {
+        guard exited.value == nil else { return }
+        _ = Glibc.kill(pid, signal)
+    }
+
     /// SIGKILL, as Lambda does to an extension that overruns its shutdown budget.
     func kill() {
         guard exited.value == nil else { return }

@@ -82,6 +82,10 @@ struct SimulationRun: Sendable {
         if initialised {
             await dispatcher.emit(events.initRuntimeDone())
             await dispatcher.emit(events.initReport())
+            if let snapStart = scenario.snapStart {
+                report.initAgentRequests = await functionInit(agent: agent)
+                report.restoredAtMs = await snapshotAndRestore(process, snapStart)
+            }
             let plans = scenario.expandedInvocations
             if let managedInstances = scenario.managedInstances {
                 report.overlappingInvocations = true
@@ -154,6 +158,10 @@ struct SimulationRun: Sendable {
         report.exitErrors = await state.exitErrors
         report.nextCallsAtMs = await state.nextCallTimes
         report.sinkRequests = sink.requests
+        if report.restoredAtMs != nil, sink.requestsOnDeadConnections > 0 {
+            report.problems.append(
+                "sent \(sink.requestsOnDeadConnections) request(s) on connections from before the snapshot: each waits for its timeout")
+        }
         if let subscription = await dispatcher.subscription {
             report.telemetrySubscription = subscription.api.rawValue
             report.telemetryTypes = subscription.types.sorted()
@@ -177,6 +185,34 @@ struct SimulationRun: Sendable {
             problems.append("exited \(Int(afterMs)) ms after its registration failed (more than \(LambdaSimulator.registrationFailureExitMs) ms)")
         }
         return problems
+    }
+
+    // MARK: SnapStart
+
+    /// What the function's init does with its agent before a snapshot: it asks APM Server for its
+    /// version through the extension (connections to APM Server get pooled) and sends its first
+    /// data, which the extension holds until an invocation.
+    private func functionInit(agent: AgentDriver) async -> [AgentRequest] {
+        let payloads = AgentPayloads(
+            scenario: scenario, index: 0, requestID: "init", plan: InvocationPlan(), startMicroseconds: SimulationClock.epochMicroseconds())
+        return [
+            await agent.probe(.serverInfo, payloads),
+            await agent.sendEvents([payloads.metadata, payloads.extraSpan(0)], flushed: false, compression: .none),
+        ]
+    }
+
+    /// The snapshot after init and the restore of a copy of it (see `SnapStart`); returns when the
+    /// restored extension runs again.
+    private func snapshotAndRestore(_ process: ExtensionChildProcess, _ snapStart: SnapStart) async -> Double {
+        // What init produced reaches the extension before the snapshot, as Lambda's does.
+        await dispatcher.drain()
+        process.signal(SIGSTOP)
+        sink.killOpenConnections()
+        try? await Task.sleep(for: .milliseconds(snapStart.pauseMs))
+        process.signal(SIGCONT)
+        let restoredAt = clock.elapsedMs()
+        for event in events.restore(durationMs: snapStart.restoreDurationMs) { await dispatcher.emit(event) }
+        return restoredAt
     }
 
     // MARK: Overlapping invocations (Managed Instances)

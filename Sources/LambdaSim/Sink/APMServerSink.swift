@@ -14,6 +14,9 @@ public final class APMServerSink: Sendable {
         var requests: [SinkRequest] = []
         var inProgress = 0
         var mostInProgress = 0
+        /// Connections up to this number are silently dead (a SnapStart restore).
+        var deadUpTo = 0
+        var requestsOnDeadConnections = 0
     }
 
     private let state = Mutex(State())
@@ -81,12 +84,29 @@ public final class APMServerSink: Sendable {
     /// Every request so far, in arrival order.
     public var requests: [SinkRequest] { state.withLock { $0.requests } }
 
+    /// Every connection open now goes silently dead, as a restored SnapStart copy finds the
+    /// connections its snapshot had: a request on one is read and never answered. New ones work.
+    /// A TLS sink's connections are its terminator's and are not affected.
+    func killOpenConnections() {
+        let accepted = server.connectionsAccepted
+        state.withLock { $0.deadUpTo = accepted }
+    }
+
+    /// Requests that came on a connection killed by `killOpenConnections()`.
+    public var requestsOnDeadConnections: Int { state.withLock { $0.requestsOnDeadConnections } }
+
     /// The most requests the sink was handling at once (from arrival to answer).
     public var mostRequestsAtOnce: Int { state.withLock { $0.mostInProgress } }
 
     // MARK: Answering
 
     private func handle(_ request: ServerRequest) async -> ServerAction {
+        let dead = state.withLock { state in
+            guard request.connection <= state.deadUpTo else { return false }
+            state.requestsOnDeadConnections += 1
+            return true
+        }
+        if dead { return .ignore }
         let (behaviour, invocation) = state.withLock { state in
             state.inProgress += 1
             state.mostInProgress = max(state.mostInProgress, state.inProgress)
