@@ -16,7 +16,7 @@ public struct EncodedBatch: Sendable {
 /// Public so that the benchmarks package can drive it; the extension itself uses it only through
 /// the `Forwarder`.
 public final class BatchBuilder {
-    private let gzip: GzipStream
+    private var gzip: GzipStream
     private(set) var metadata: [UInt8]?
     /// Events added since the last seal.
     public private(set) var eventCount = 0
