@@ -36,15 +36,18 @@ public struct RetrySchedule: Sendable {
 
     /// - Parameters:
     ///   - attempt: the attempt that just ended, 1 for the first.
-    ///   - random: uniform in 0..<1; 0 shortens the wait by the whole jitter, ~1 lengthens it.
+    ///   - random: uniform in 0..<1, drawn only for a retry; 0 shortens the wait by the whole
+    ///     jitter, ~1 lengthens it by as much.
     ///   - timeLeft: until the request's deadline; nil when it has none.
-    public func decision(after attempt: Int, outcome: AttemptOutcome, random: Double, timeLeft: Duration?) -> RetryDecision {
+    public func decision(
+        after attempt: Int, outcome: AttemptOutcome, random: @autoclosure () -> Double, timeLeft: Duration?
+    ) -> RetryDecision {
         guard attempt < policy.maxAttempts, retries(outcome) else { return .stop }
         var delay = Double(policy.initialDelay.milliseconds)
         for _ in 1..<min(max(attempt, 1), 64) { delay *= 2 }
         let cap = Double(policy.maxDelay.milliseconds)
         if cap > 0, delay > cap { delay = cap }
-        delay *= 1 + policy.jitter * (2 * random - 1)
+        delay *= 1 + policy.jitter * (2 * random() - 1)
         // The server's own wait only ever lengthens ours.
         if outcome.failure == nil, Double(outcome.retryAfterSeconds) * 1000 > delay { delay = Double(outcome.retryAfterSeconds) * 1000 }
         let milliseconds = Int64(min(max(delay, 0), 1e15))
