@@ -3,7 +3,7 @@ import Transport
 /// Compresses batches as streams: each line is deflated as it is written, so finishing a batch
 /// only writes the gzip trailer, and one zlib state serves every batch.
 final class BatchEncoder {
-    private let stream: GzipStream
+    private var stream: GzipStream
 
     init() throws(TransportError) {
         stream = try GzipStream(level: 1)

@@ -12,7 +12,8 @@ enum InputReader {
         let raw = try FileBytes.contents(of: path)
         guard isGzip(raw) else { return NDJSONInput(name: name, bytes: raw, wasGzipped: false) }
         do {
-            let inflated = try Inflater().inflate(raw, format: .gzip, maxOutputBytes: maxInflatedBytes)
+            var inflater = try Inflater()
+            let inflated = try inflater.inflate(raw, format: .gzip, maxOutputBytes: maxInflatedBytes)
             return NDJSONInput(name: name, bytes: inflated, wasGzipped: true)
         } catch {
             throw UploadFailure(.usage, "\(name): cannot inflate gzip input: \(error)")

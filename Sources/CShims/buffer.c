@@ -8,9 +8,7 @@
 
 void eapm_buffer_free(eapm_buffer *buffer) {
     free(buffer->bytes);
-    buffer->bytes = NULL;
-    buffer->count = 0;
-    buffer->capacity = 0;
+    *buffer = (eapm_buffer){0};
 }
 
 int eapm_buffer_reserve(eapm_buffer *buffer, size_t extra) {

@@ -8,8 +8,6 @@
 struct eapm_gzip {
     z_stream stream;
     eapm_buffer output;
-    uint64_t input_count;
-    int finished;
 };
 
 enum { GZIP_WINDOW_BITS = 15 + 16, MEMORY_LEVEL = 8 };
@@ -57,7 +55,6 @@ static eapm_code pump(eapm_gzip *gzip, int flush, eapm_error *error) {
 }
 
 eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *bytes, size_t count, eapm_error *error) {
-    if (gzip->finished) return eapm_fail(error, EAPM_ERR_USAGE, 0, "write after finish; reset first");
     while (count > 0) {
         uInt chunk = count > UINT32_MAX ? UINT32_MAX : (uInt)count;
         gzip->stream.next_in = (Bytef *)bytes;
@@ -67,17 +64,13 @@ eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *bytes, size_t count, e
         if (code != EAPM_OK) return code;
         bytes += chunk;
         count -= chunk;
-        gzip->input_count += chunk;
     }
     return EAPM_OK;
 }
 
 eapm_code eapm_gzip_finish(eapm_gzip *gzip, eapm_error *error) {
-    if (gzip->finished) return EAPM_OK;
     gzip->stream.avail_in = 0;
-    eapm_code code = pump(gzip, Z_FINISH, error);
-    if (code == EAPM_OK) gzip->finished = 1;
-    return code;
+    return pump(gzip, Z_FINISH, error);
 }
 
 const uint8_t *eapm_gzip_output(const eapm_gzip *gzip, size_t *count) {
@@ -85,14 +78,10 @@ const uint8_t *eapm_gzip_output(const eapm_gzip *gzip, size_t *count) {
     return gzip->output.bytes;
 }
 
-uint64_t eapm_gzip_input_count(const eapm_gzip *gzip) { return gzip->input_count; }
-
 eapm_code eapm_gzip_reset(eapm_gzip *gzip, eapm_error *error) {
     int status = deflateReset(&gzip->stream);
     if (status != Z_OK) return eapm_fail(error, EAPM_ERR_ZLIB, status, "deflateReset failed");
     gzip->output.count = 0;
-    gzip->input_count = 0;
-    gzip->finished = 0;
     return EAPM_OK;
 }
 

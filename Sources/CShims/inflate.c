@@ -5,19 +5,11 @@
 #include <zlib.h>
 
 struct eapm_inflater {
-    z_stream stream;
-    int window_bits; // the format the stream is set up for
+    z_stream stream; // zlib needs it at one address for its whole life
 };
 
-static int window_bits(eapm_inflate_format format) {
-    switch (format) {
-    case EAPM_INFLATE_GZIP: return 15 + 16;
-    case EAPM_INFLATE_ZLIB: return 15;
-    case EAPM_INFLATE_RAW: return -15;
-    case EAPM_INFLATE_AUTO: return 15 + 32;
-    }
-    return 15 + 32;
-}
+// Indexed by eapm_inflate_format: gzip, zlib, raw, and gzip or zlib (zlib's +32).
+static const int window_bits[] = {15 + 16, 15, -15, 15 + 32};
 
 eapm_inflater *eapm_inflater_create(eapm_error *error) {
     eapm_inflater *inflater = calloc(1, sizeof *inflater);
@@ -25,8 +17,7 @@ eapm_inflater *eapm_inflater_create(eapm_error *error) {
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for the inflater");
         return NULL;
     }
-    inflater->window_bits = window_bits(EAPM_INFLATE_AUTO);
-    int status = inflateInit2(&inflater->stream, inflater->window_bits);
+    int status = inflateInit2(&inflater->stream, window_bits[EAPM_INFLATE_AUTO]);
     if (status != Z_OK) {
         eapm_fail(error, EAPM_ERR_ZLIB, status, "inflateInit2 failed");
         free(inflater);
@@ -39,10 +30,8 @@ eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, cons
                        size_t max_output, eapm_buffer *output, eapm_error *error) {
     output->count = 0;
     if (count > UINT32_MAX) return eapm_fail(error, EAPM_ERR_TOO_LARGE, 0, "compressed input over 4 GiB");
-    int bits = window_bits(format);
-    int status = inflateReset2(&inflater->stream, bits);
+    int status = inflateReset2(&inflater->stream, window_bits[format <= EAPM_INFLATE_AUTO ? format : EAPM_INFLATE_AUTO]);
     if (status != Z_OK) return eapm_fail(error, EAPM_ERR_ZLIB, status, "inflateReset2 failed");
-    inflater->window_bits = bits;
 
     z_stream *stream = &inflater->stream;
     stream->next_in = (Bytef *)input;
@@ -75,26 +64,19 @@ eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, cons
             break;
         }
         if (status == Z_BUF_ERROR || (status == Z_OK && stream->avail_in == 0 && stream->avail_out > 0)) {
+            if (stream->avail_in != 0) continue; // output was full; loop grows it
             // No progress possible: the input ran out before the stream ended.
-            if (stream->avail_in == 0) {
-                code = eapm_fail(error, EAPM_ERR_TRUNCATED, status, "compressed stream is truncated");
-                break;
-            }
-            continue; // output was full; loop grows it
-        }
-        if (status == Z_DATA_ERROR || status == Z_NEED_DICT) {
-            code = eapm_fail(error, EAPM_ERR_CORRUPT, status, "corrupt compressed data: %s",
-                             stream->msg ? stream->msg : "invalid stream");
+            code = eapm_fail(error, EAPM_ERR_TRUNCATED, status, "compressed stream is truncated");
             break;
         }
-        if (status == Z_MEM_ERROR) {
+        if (status == Z_OK) continue;
+        if (status == Z_DATA_ERROR || status == Z_NEED_DICT)
+            code = eapm_fail(error, EAPM_ERR_CORRUPT, status, "corrupt compressed data: %s", stream->msg ? stream->msg : "invalid stream");
+        else if (status == Z_MEM_ERROR)
             code = eapm_fail(error, EAPM_ERR_NOMEM, status, "out of memory inflating");
-            break;
-        }
-        if (status != Z_OK) {
+        else
             code = eapm_fail(error, EAPM_ERR_ZLIB, status, "inflate failed");
-            break;
-        }
+        break;
     }
     stream->next_in = NULL;
     stream->avail_in = 0;

@@ -4,6 +4,10 @@
 
 #include "eapm_shims.h"
 
+#include <curl/curl.h>
+#include <openssl/x509.h>
+#include <pthread.h>
+
 /// Makes room for `extra` more bytes; 0 when out of memory.
 int eapm_buffer_reserve(eapm_buffer *buffer, size_t extra);
 /// Appends; 0 when out of memory.
@@ -11,5 +15,55 @@ int eapm_buffer_append(eapm_buffer *buffer, const void *bytes, size_t count);
 /// Fills `error` and returns `code`.
 eapm_code eapm_fail(eapm_error *error, eapm_code code, int library_code, const char *format, ...)
     __attribute__((format(printf, 4, 5)));
+
+// MARK: - HTTP: http_client.c (the client, its loop), http_transfer.c (one request)
+
+struct eapm_http_transfer {
+    eapm_http_client *client;
+    CURL *easy;
+    uint64_t id;
+    struct curl_slist *headers;
+    size_t max_response;
+    void *context;
+    eapm_buffer body, header_lines;
+    int body_too_large;
+    CURLcode result;
+    char error_text[CURL_ERROR_SIZE];
+    eapm_http_transfer *next; // in at most one of the client's lists
+};
+
+// One client = one curl multi handle driven by one loop thread. Other threads hand over
+// transfers, cancellations and drops under `lock` and wake the loop; curl calls on the multi and
+// its easy handles (while attached) are the loop thread's, which replaces `multi` under the lock.
+struct eapm_http_client {
+    pthread_mutex_t lock;
+    CURLM *multi;
+    eapm_http_transfer *submitted;
+    eapm_buffer cancelled_ids; // uint64_t
+    int drop_requested, stopped;
+    // Easy handles of finished transfers, reset, for the next ones: a new handle costs a resolver
+    // (c-ares reads resolv.conf and allocates its tables: ~25 us), a reused one nothing.
+    CURL *idle_easies[8];
+    int idle_count;
+    long easies_made;
+    uint64_t last_id;
+    // The loop thread's:
+    CURLSH *share;             // TLS sessions, names; on an easy handle only while it runs
+    eapm_http_transfer *queued; // taken, held back while a drop waits for `active` to end
+    eapm_http_transfer *active;
+    int dropping;
+    long max_connections;
+    STACK_OF(X509) *extra_cas;
+    X509_STORE *trust_store;   // the bundle and the extra CAs, made on the first TLS connection
+    char *ca_bundle_path;
+    int verify_peer;
+};
+
+/// An idle or new easy handle, and a new transfer id. Thread-safe.
+CURL *eapm_http_take_easy(eapm_http_client *client, uint64_t *id);
+/// Resets a finished transfer's handle and keeps it for the next. Thread-safe.
+void eapm_http_give_back_easy(eapm_http_client *client, CURL *easy);
+/// curl's SSL_CTX callback: trust the client's store.
+CURLcode eapm_http_use_trust_store(CURL *easy, void *ssl_ctx, void *client);
 
 #endif

@@ -115,7 +115,7 @@ struct SendTests {
     func stdinInputPlainOrGzipped(gzipped: Bool) async throws {
         var input = Array(Intake.mixed.utf8)
         if gzipped {
-            let stream = try GzipStream(level: 6)
+            var stream = try GzipStream(level: 6)
             try stream.write(input)
             try stream.finish()
             input = stream.output

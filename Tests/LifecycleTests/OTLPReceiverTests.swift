@@ -58,7 +58,7 @@ struct OTLPReceiverTests {
     }
 
     static func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
-        let stream = try GzipStream(level: 6)
+        var stream = try GzipStream(level: 6)
         try stream.write(bytes)
         try stream.finish()
         return stream.output

@@ -20,7 +20,7 @@ struct CompressionTests {
     }()
 
     private func gzip(_ input: [UInt8], level: Int = 1, chunk: Int = 64 << 10) throws -> [UInt8] {
-        let stream = try GzipStream(level: level)
+        var stream = try GzipStream(level: level)
         var offset = 0
         repeat {
             let end = min(input.count, offset + chunk)
@@ -45,13 +45,14 @@ struct CompressionTests {
             ["python3", "-c", "import sys, zlib; sys.stdout.buffer.write(zlib.decompress(sys.stdin.buffer.read(), 31))"],
             inputFile: compressedPath)
         #expect(Array(viaPython) == input, "Python zlib of \(name)")
-        let viaInflater = try Inflater().inflate(compressed, format: .gzip, maxOutputBytes: 16 << 20)
+        var inflater = try Inflater()
+        let viaInflater = try inflater.inflate(compressed, format: .gzip, maxOutputBytes: 16 << 20)
         #expect(viaInflater == input, "Inflater of \(name)")
     }
 
     @Test("reset starts a new, independent stream on the same encoder")
     func resetReusesTheEncoder() throws {
-        let stream = try GzipStream()
+        var stream = try GzipStream()
         try stream.write("first stream")
         try stream.finish()
         let first = stream.output
@@ -59,14 +60,14 @@ struct CompressionTests {
         #expect(stream.outputCount == 0 && stream.inputCount == 0)
         try stream.write("second")
         try stream.finish()
-        let inflater = try Inflater()
+        var inflater = try Inflater()
         #expect(try inflater.inflate(first, format: .gzip, maxOutputBytes: 100) == Array("first stream".utf8))
         #expect(try inflater.inflate(stream.output, format: .gzip, maxOutputBytes: 100) == Array("second".utf8))
     }
 
     @Test("writing after finish is a usage error")
     func writeAfterFinishFails() throws {
-        let stream = try GzipStream()
+        var stream = try GzipStream()
         try stream.finish()
         #expect(throws: TransportError.self) { try stream.write("late") }
     }
@@ -83,7 +84,7 @@ struct CompressionTests {
         let rawBytes = Array(try Subprocess.run(
             ["python3", "-c", "import sys, zlib; c = zlib.compressobj(6, zlib.DEFLATED, -15); sys.stdout.buffer.write(c.compress(sys.stdin.buffer.read()) + c.flush())"],
             inputFile: inputPath))
-        let inflater = try Inflater()
+        var inflater = try Inflater()
         #expect(try inflater.inflate(zlibBytes, format: .zlib, maxOutputBytes: 4096) == text)
         #expect(try inflater.inflate(zlibBytes, format: .automatic, maxOutputBytes: 4096) == text)
         #expect(try inflater.inflate(rawBytes, format: .raw, maxOutputBytes: 4096) == text)
@@ -96,7 +97,8 @@ struct CompressionTests {
         let bomb = try gzip([UInt8](repeating: 0, count: 1 << 20), level: 9)
         #expect(bomb.count < 1200)
         let error = try #require(throws: TransportError.self) {
-            try Inflater().inflate(bomb, format: .gzip, maxOutputBytes: 64 << 10)
+            var inflater = try Inflater()
+            return try inflater.inflate(bomb, format: .gzip, maxOutputBytes: 64 << 10)
         }
         #expect(error.code == .tooLarge)
     }
@@ -104,7 +106,7 @@ struct CompressionTests {
     @Test("truncated, corrupt and trailing-garbage streams fail cleanly")
     func brokenStreamsFail() throws {
         let good = try gzip(Array(String(repeating: "truncate me ", count: 200).utf8))
-        let inflater = try Inflater()
+        var inflater = try Inflater()
         for cut in [1, 10, good.count / 2, good.count - 1] {
             let error = try #require(throws: TransportError.self) {
                 try inflater.inflate(Array(good.prefix(cut)), format: .gzip, maxOutputBytes: 1 << 20)

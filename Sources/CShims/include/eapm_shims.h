@@ -21,12 +21,12 @@ typedef enum {
     EAPM_ERR_ZLIB,           // any other zlib failure
     EAPM_ERR_RESOLVE,        // host name did not resolve
     EAPM_ERR_CONNECT,        // connection refused or unreachable
-    EAPM_ERR_TIMEOUT,        // connect or total timeout, or the caller's deadline
+    EAPM_ERR_TIMEOUT,        // connect or total timeout of an attempt
     EAPM_ERR_TLS,            // handshake, certificate or host-name verification failed
     EAPM_ERR_SEND,           // the connection broke while sending
     EAPM_ERR_RECV,           // the connection broke while receiving (reset, empty reply)
     EAPM_ERR_BAD_URL,        // the URL could not be used
-    EAPM_ERR_CANCELLED,      // the client shut down before the transfer completed
+    EAPM_ERR_CANCELLED,      // the attempt was cancelled, or the client shut down
     EAPM_ERR_CURL,           // any other libcurl failure
 } eapm_code;
 
@@ -34,8 +34,7 @@ enum { EAPM_MESSAGE_CAPACITY = 256 };
 
 typedef struct {
     eapm_code code;
-    /// The library's own code (zlib's Z_*, curl's CURLcode), 0 where none applies.
-    int library_code;
+    int library_code; // zlib's Z_* or curl's CURLcode, 0 where none applies
     char message[EAPM_MESSAGE_CAPACITY];
 } eapm_error;
 
@@ -58,12 +57,10 @@ typedef struct eapm_gzip eapm_gzip;
 eapm_gzip *_Nullable eapm_gzip_create(int level, eapm_error *error);
 /// Compresses `count` bytes, appending whatever zlib emits to the encoder's output.
 eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *_Nullable bytes, size_t count, eapm_error *error);
-/// Ends the stream (trailer included); the output is then a complete gzip member.
+/// Ends the stream (trailer included); the output is then a complete gzip member. Write no more.
 eapm_code eapm_gzip_finish(eapm_gzip *gzip, eapm_error *error);
 /// The compressed bytes produced since the last reset.
 const uint8_t *_Nullable eapm_gzip_output(const eapm_gzip *gzip, size_t *count);
-/// Bytes given to `write` since the last reset.
-uint64_t eapm_gzip_input_count(const eapm_gzip *gzip);
 /// Starts a new stream, keeping zlib's state and the output's storage allocated.
 eapm_code eapm_gzip_reset(eapm_gzip *gzip, eapm_error *error);
 void eapm_gzip_destroy(eapm_gzip *_Nullable gzip);
@@ -84,71 +81,60 @@ eapm_inflater *_Nullable eapm_inflater_create(eapm_error *error);
 /// EAPM_ERR_TOO_LARGE as soon as the output would exceed `max_output`, before allocating it,
 /// with EAPM_ERR_TRUNCATED when the input ends early and EAPM_ERR_CORRUPT on bad data
 /// (trailing bytes after the stream included).
-eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format,
-                       const uint8_t *_Nullable input, size_t count, size_t max_output,
-                       eapm_buffer *output, eapm_error *error);
+eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, const uint8_t *_Nullable input,
+                       size_t count, size_t max_output, eapm_buffer *output, eapm_error *error);
 void eapm_inflater_destroy(eapm_inflater *_Nullable inflater);
 
-// MARK: - HTTP client over libcurl
+// MARK: - HTTP client over libcurl: one submit is one attempt; retries are the caller's
 
 /// Once per process, before any other thread exists (curl_global_init is not thread-safe).
 eapm_code eapm_http_global_init(eapm_error *error);
 
 typedef struct {
-    /// Verify the server's certificate chain and host name.
-    int verify_peer;
-    /// Extra trusted CAs (PEM, any number of certificates), added to the system roots. May be null.
-    const char *_Nullable extra_ca_pem;
-    /// A CA bundle file to use instead of libcurl's built-in default. May be null.
-    const char *_Nullable ca_bundle_path;
-    /// Most connections kept alive at once.
-    long max_connections;
+    int verify_peer;                      // verify the server's certificate chain and host name
+    const char *_Nullable extra_ca_pem;   // extra trusted CAs (PEM), added to the system roots
+    const char *_Nullable ca_bundle_path; // a CA bundle file instead of libcurl's default
+    long max_connections;                 // most connections kept alive at once
 } eapm_http_client_options;
-
-/// Retry of one request: exponential backoff with jitter, for failures before any response
-/// (refused, reset, connect timeout) and for 429/503 (honouring Retry-After).
-typedef struct {
-    int max_attempts;          // 1 = no retry
-    long initial_delay_ms;     // the first wait; each next one doubles
-    long max_delay_ms;
-    double jitter;             // 0.1 = each wait varies by up to ±10 %
-    int retry_unavailable;     // also retry answers 429 and 503
-} eapm_retry_policy;
 
 typedef struct eapm_http_client eapm_http_client;
 typedef struct eapm_http_transfer eapm_http_transfer;
 
 /// Null on failure (bad CA PEM included).
 eapm_http_client *_Nullable eapm_http_client_create(const eapm_http_client_options *options, eapm_error *error);
-/// Blocks until at least one transfer completes or the client is stopped; fills `done` with up
-/// to `capacity` completed transfers and returns how many. 0 means stopped: the loop's owner exits.
-/// Only the client's one loop thread calls this.
-size_t eapm_http_client_run(eapm_http_client *client, eapm_http_transfer *_Nonnull *_Nonnull done, size_t capacity);
-/// Makes `run` return 0 from now on. Thread-safe.
+/// The loop, run by the client's one loop thread: hands each transfer whose attempt ended
+/// (completed, failed or cancelled) to `completed`; returns once the client is stopped.
+void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_transfer *transfer));
+/// Makes `run` return. Thread-safe.
 void eapm_http_client_stop(eapm_http_client *client);
-/// Fails every transfer not yet completed with EAPM_ERR_CANCELLED, handing them to `cancelled`.
-/// Call after the loop thread has exited.
-void eapm_http_client_destroy(eapm_http_client *_Nullable client,
-                              void (*_Nullable cancelled)(eapm_http_transfer *transfer));
-
-/// How many curl handles the client has made: finished transfers hand theirs back for reuse. Thread-safe.
+/// After `run` has returned, with no transfer submitted.
+void eapm_http_client_destroy(eapm_http_client *_Nullable client);
+/// How many curl handles the client has made (finished transfers hand theirs back). Thread-safe.
 long eapm_http_client_easies_made(eapm_http_client *client);
+/// Closes every kept-alive connection, forgets TLS sessions and resolved names, as soon as no
+/// attempt runs; attempts submitted meanwhile wait for that. Thread-safe.
+void eapm_http_client_drop_connections(eapm_http_client *client);
 
-/// A new request for `client` (which must outlive it). `body` is copied. `deadline_ms` is an
-/// absolute CLOCK_MONOTONIC time bounding all attempts and waits (0: none); `timeout_ms` bounds
-/// each attempt; `connect_timeout_ms` its connect.
+/// A new request for `client` (which must outlive it). `body` is copied; `connect_timeout_ms`
+/// bounds each attempt's connect (0: none).
 eapm_http_transfer *_Nullable eapm_http_transfer_create(
     eapm_http_client *client, const char *method, const char *url, const uint8_t *_Nullable body, size_t body_count,
-    long timeout_ms, long connect_timeout_ms, uint64_t deadline_ms, size_t max_response_bytes,
-    eapm_retry_policy retry, eapm_error *error);
+    long connect_timeout_ms, size_t max_response_bytes, eapm_error *error);
 /// Adds a request header line, "Name: value".
 eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char *line, eapm_error *error);
-/// Signs with AWS SigV4 for `region`/`service`; `session_token` may be null.
+/// Signs with AWS SigV4 for `region`/`service` (a session token is a header of the caller's).
 eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *access_key_id,
-                                      const char *secret_access_key, const char *_Nullable session_token,
-                                      const char *region, const char *service, eapm_error *error);
-/// Queues the transfer on the client's loop. Thread-safe. The client owns it until `run` returns it.
-eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, eapm_error *error);
+                                      const char *secret_access_key, const char *region, const char *service,
+                                      eapm_error *error);
+/// Unique within its client: what `eapm_http_client_cancel` names it by.
+uint64_t eapm_http_transfer_id(const eapm_http_transfer *transfer);
+/// Queues one attempt, bounded by `timeout_ms` (0: none). Thread-safe. The client owns the
+/// transfer until `run` hands it to `completed`; submit it again to retry.
+eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
+                                  eapm_error *error);
+/// Ends the attempt of transfer `id` if it is submitted or running: `run` hands it over failed
+/// with EAPM_ERR_CANCELLED. Any other id is ignored. Thread-safe.
+void eapm_http_client_cancel(eapm_http_client *client, uint64_t id);
 
 typedef struct {
     long status;                   // 0 when no response arrived
@@ -156,23 +142,19 @@ typedef struct {
     size_t body_count;
     const char *_Nullable headers; // raw header lines of the last response, "\r\n"-separated
     size_t headers_count;
-    int attempts;
-    long retry_delays_ms[8];       // the waits chosen before attempts 2.. (first 8)
-    // curl's timings of the last attempt, microseconds from its start
-    int64_t name_lookup_us, connect_us, tls_us, first_byte_us, total_us;
-    long new_connections;          // 0: the last attempt reused a kept-alive connection
+    int connected;                 // a connection was made (a later timeout is no connect timeout)
+    long retry_after_seconds;      // the answer's Retry-After, 0 when none
+    int64_t name_lookup_us, connect_us, tls_us, first_byte_us, total_us; // curl's, from the start
+    long new_connections;          // 0: the attempt reused a kept-alive connection
 } eapm_http_result;
 
-/// The outcome of a completed transfer. Pointers live as long as the transfer.
+/// The outcome of the last attempt. Pointers live until the next submit or the destroy.
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error);
-/// The caller's pointer carried by the transfer (set before submitting).
+/// The caller's pointer carried by the transfer.
 void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer);
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *_Nullable context);
 /// Frees the transfer; its curl handle goes back to its client for the next transfer.
 void eapm_http_transfer_destroy(eapm_http_transfer *_Nullable transfer);
-
-/// CLOCK_MONOTONIC in milliseconds, the clock of `deadline_ms`.
-uint64_t eapm_monotonic_ms(void);
 
 #pragma clang assume_nonnull end
 

@@ -14,7 +14,7 @@ enum AgentCompressor {
     }
 
     private static func gzip(_ body: [UInt8]) throws -> [UInt8] {
-        let stream = try GzipStream(level: 6)
+        var stream = try GzipStream(level: 6)
         try stream.write(body)
         try stream.finish()
         return stream.output

@@ -191,7 +191,7 @@ public final class APMServerSink: Sendable {
         guard let encoding = encoding?.lowercased().trimmingCharacters(in: .whitespaces), !encoding.isEmpty,
             encoding != "identity", !body.isEmpty
         else { return body }
-        let inflater = try Inflater()
+        var inflater = try Inflater()
         switch encoding {
         case "gzip", "x-gzip":
             return try inflater.inflate(body, format: .gzip, maxOutputBytes: maxInflatedBytes)

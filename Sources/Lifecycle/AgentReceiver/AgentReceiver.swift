@@ -85,7 +85,7 @@ package final class AgentReceiver: Sendable {
         let encoding = request.headers["content-encoding"]
         if encoding == nil { return request.body }
         return try inflater.withLock { (inflater) throws(ContentDecoding.Failure) in
-            try ContentDecoding.decode(request.body, contentEncoding: encoding, maxBytes: Self.maxBodyBytes, inflater: inflater)
+            try ContentDecoding.decode(request.body, contentEncoding: encoding, maxBytes: Self.maxBodyBytes, inflater: &inflater)
         }
     }
 

@@ -9,7 +9,7 @@ package enum ContentDecoding {
     }
 
     /// The body, inflated if `Content-Encoding` says so, never larger than `maxBytes`.
-    package static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: Inflater) throws(Failure) -> [UInt8] {
+    package static func decode(_ body: [UInt8], contentEncoding: String?, maxBytes: Int, inflater: inout Inflater) throws(Failure) -> [UInt8] {
         let format: Inflater.Format
         switch contentEncoding?.lowercased().trimmingSpaces {
         case nil, "", "identity": return body

@@ -23,10 +23,9 @@ package struct EncodedBatch: Sendable {
 /// Builds one intake body at a time: the metadata line, then events, deflated as they are added so
 /// that sealing only writes the stream's tail. The zlib state is reused from batch to batch.
 ///
-/// Public so that the benchmarks package can drive it; the extension itself uses it only through
-/// the `Forwarder`.
+/// The extension uses it only through the `Forwarder`; the benchmarks through `LifecycleTesting`.
 package final class BatchBuilder {
-    private let gzip: GzipStream
+    private var gzip: GzipStream
     private(set) var metadata: [UInt8]?
     /// Events added since the last seal.
     package private(set) var eventCount = 0

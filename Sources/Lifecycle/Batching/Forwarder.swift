@@ -52,7 +52,7 @@ package actor Forwarder {
 
     private let builder: BatchBuilder
     /// Compresses OTLP exports, one at a time (its zlib state is reused).
-    private let otlpGzip: GzipStream
+    private var otlpGzip: GzipStream
     private var outbox: [EncodedBatch] = []
     private var outboxBytes = 0
     private var health = ServerHealth()

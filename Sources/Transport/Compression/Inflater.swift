@@ -1,8 +1,9 @@
 internal import CShims
 
 /// Decompresses whole request bodies with a hard cap on the output, so a decompression bomb is an
-/// error rather than memory exhaustion. Reuses one zlib state across bodies.
-public final class Inflater {
+/// error rather than memory exhaustion. Reuses one zlib state (and output storage) across bodies,
+/// which it owns: move it, never copy it.
+public struct Inflater: ~Copyable {
     public enum Format: Sendable {
         /// RFC 1952, `Content-Encoding: gzip`.
         case gzip
@@ -33,13 +34,14 @@ public final class Inflater {
     }
 
     deinit {
+        var output = output
         eapm_buffer_free(&output)
         eapm_inflater_destroy(state)
     }
 
     /// Inflates one complete stream. Throws `.tooLarge` past `maxOutputBytes`, `.truncated` when
     /// the input stops early, `.corrupt` on invalid data or bytes after the stream.
-    public func inflate(
+    public mutating func inflate(
         _ input: UnsafeRawBufferPointer, format: Format, maxOutputBytes: Int
     ) throws(TransportError) -> [UInt8] {
         var error = eapm_error()
@@ -53,7 +55,7 @@ public final class Inflater {
         return result
     }
 
-    public func inflate(_ input: [UInt8], format: Format, maxOutputBytes: Int) throws(TransportError) -> [UInt8] {
+    public mutating func inflate(_ input: [UInt8], format: Format, maxOutputBytes: Int) throws(TransportError) -> [UInt8] {
         try input.withUnsafeBufferPointer { (buffer) throws(TransportError) in
             try inflate(UnsafeRawBufferPointer(buffer), format: format, maxOutputBytes: maxOutputBytes)
         }

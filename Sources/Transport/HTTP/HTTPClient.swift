@@ -1,4 +1,5 @@
 internal import CShims
+import Synchronization
 
 #if canImport(Glibc)
 internal import Glibc
@@ -10,8 +11,11 @@ internal import Musl
 /// shared by every request it makes.
 ///
 /// Transfers run on one thread the client owns (curl's multi interface), never on Swift's
-/// cooperative pool; `execute` suspends until its transfer completes. Deinitialising the client
-/// stops that thread and fails whatever is still in flight with `.cancelled`.
+/// cooperative pool; `execute` suspends while each attempt runs there, and waits between attempts
+/// itself. Cancelling the calling task ends its request at once with `.cancelled`.
+///
+/// A class, not a `~Copyable` owner: many tasks share one client, and the transport thread it
+/// owns must be stopped and joined exactly once, when the last of them lets go.
 public final class HTTPClient: Sendable {
     private let handle: SendablePointer
     private let thread: pthread_t
@@ -33,104 +37,117 @@ public final class HTTPClient: Sendable {
         let context = Unmanaged.passRetained(LoopContext(client: handle)).toOpaque()
         let status = pthread_create(&thread, nil, { raw in
             let context = Unmanaged<LoopContext>.fromOpaque(raw!).takeRetainedValue()
-            HTTPClient.runLoop(context.client.pointer)
+            eapm_http_client_run(context.client.pointer) { transfer in HTTPClient.attemptEnded(transfer) }
             return nil
         }, context)
         guard status == 0 else {
             Unmanaged<LoopContext>.fromOpaque(context).release()
-            eapm_http_client_destroy(client, nil)
+            eapm_http_client_destroy(client)
             throw TransportError(code: .outOfMemory, message: "could not start the transport thread (\(status))")
         }
         self.thread = thread
     }
 
+    /// No request is in flight by now: each `execute` keeps its client alive until it returns.
     deinit {
         eapm_http_client_stop(handle.pointer)
         pthread_join(thread, nil)
-        eapm_http_client_destroy(handle.pointer) { transfer in HTTPClient.complete(transfer) }
+        eapm_http_client_destroy(handle.pointer)
     }
 
-    /// How many curl handles this client has made; finished requests hand theirs back for the next.
-    public var curlHandlesMade: Int { eapm_http_client_easies_made(handle.pointer) }
+    /// How many curl handles this client has made; finished requests hand theirs back for the next
+    /// (for the tests).
+    package var curlHandlesMade: Int { eapm_http_client_easies_made(handle.pointer) }
+
+    /// Closes every kept-alive connection and forgets TLS sessions and resolved names. Requests in
+    /// flight complete first; those that start meanwhile wait for it and then connect anew.
+    ///
+    /// Call it after a Lambda SnapStart restore: connections pooled before the snapshot are dead,
+    /// closed or silently gone, and a request on a silently gone one would hang until its timeout.
+    public func dropConnections() {
+        eapm_http_client_drop_connections(handle.pointer)
+    }
 
     /// Sends the request (with retries as its policy says) and returns the last answer. Throws
     /// only when no HTTP answer came at all; any status, 4xx and 5xx included, is a response.
+    /// Jitter is drawn from the kernel each time, so copies of a restored snapshot never share it.
     public func execute(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        let transfer = try makeTransfer(request)
-        let result: Result<HTTPResponse, TransportError> = await withCheckedContinuation { continuation in
-            let pending = Unmanaged.passRetained(PendingTransfer(continuation: continuation))
-            eapm_http_transfer_set_context(transfer, pending.toOpaque())
-            var error = eapm_error()
-            if eapm_http_client_submit(handle.pointer, transfer, &error) != EAPM_OK {
-                pending.release()
-                eapm_http_transfer_destroy(transfer)
-                continuation.resume(returning: .failure(TransportError(error)))
-            }
-        }
-        return try result.get()
+        var random = SystemRandomNumberGenerator()
+        return try await execute(request, random: &random)
     }
 
-    // MARK: - Building a transfer
-
-    private func makeTransfer(_ request: HTTPRequest) throws(TransportError) -> OpaquePointer {
-        var error = eapm_error()
-        let retry = eapm_retry_policy(
-            max_attempts: Int32(clamping: request.retry.maxAttempts),
-            initial_delay_ms: Int(request.retry.initialDelay.milliseconds),
-            max_delay_ms: Int(request.retry.maxDelay.milliseconds),
-            jitter: request.retry.jitter, retry_unavailable: request.retry.retriesUnavailable ? 1 : 0)
-        let created = request.body.withUnsafeBufferPointer { body in
-            eapm_http_transfer_create(
-                handle.pointer, request.method, request.url, body.baseAddress, body.count,
-                request.timeout == .zero ? 0 : Int(max(1, request.timeout.milliseconds)), Int(request.connectTimeout?.milliseconds ?? 0),
-                request.deadline?.monotonicMilliseconds ?? 0, request.maxResponseBytes, retry, &error)
-        }
-        guard let transfer = created else { throw TransportError(error) }
-        do {
-            for (name, value) in request.headers {
-                try check { eapm_http_transfer_add_header(transfer, "\(name): \(value)", $0) }
+    /// `execute(_:)` with the retries' jitter drawn from `random`.
+    public func execute(
+        _ request: HTTPRequest, random: inout some RandomNumberGenerator
+    ) async throws(TransportError) -> HTTPResponse {
+        let transfer = try HTTPTransfer(request, client: handle.pointer)
+        let schedule = RetrySchedule(policy: request.retry)
+        var retryDelays: [Duration] = []
+        var attempt = 1
+        while true {
+            try await perform(transfer, timeoutMilliseconds: try Self.attemptTimeout(request, isFirst: attempt == 1))
+            let outcome = transfer.outcome
+            let decision = schedule.decision(
+                after: attempt, outcome: outcome, random: Double.random(in: 0..<1, using: &random),
+                timeLeft: request.deadline.map { .milliseconds($0.remainingMilliseconds) })
+            guard case .retry(let delay) = decision else { break }
+            do {
+                try await Task.sleep(for: delay)
+            } catch {
+                throw TransportError(code: .cancelled, message: "the request was cancelled")
             }
-            if let signing = request.awsSigning {
-                try check {
-                    eapm_http_transfer_sign_aws(
-                        transfer, signing.credentials.accessKeyID, signing.credentials.secretAccessKey,
-                        signing.credentials.sessionToken, signing.region, signing.service, $0)
+            // A late wake-up can pass the deadline: then the last answer stands.
+            if let deadline = request.deadline, deadline.hasPassed { break }
+            if retryDelays.count < 8 { retryDelays.append(delay) }
+            attempt += 1
+        }
+        return try transfer.response(attempts: attempt, retryDelays: retryDelays)
+    }
+
+    /// The request's timeout, shortened to what is left before its deadline; 0: none.
+    private static func attemptTimeout(_ request: HTTPRequest, isFirst: Bool) throws(TransportError) -> Int {
+        var timeout = request.timeout == .zero ? 0 : Int(max(1, request.timeout.milliseconds))
+        guard let deadline = request.deadline else { return timeout }
+        let left = Int(deadline.remainingMilliseconds)
+        guard left > 0 else { throw TransportError(code: .timeout, message: "deadline passed before the request could start") }
+        if timeout == 0 || left < timeout { timeout = left }
+        return timeout
+    }
+
+    /// One attempt: suspends until the transport thread hands the transfer back, completed or, if
+    /// the task is cancelled, removed from curl.
+    private func perform(_ transfer: borrowing HTTPTransfer, timeoutMilliseconds: Int) async throws(TransportError) {
+        let client = handle
+        let pointer = SendablePointer(pointer: transfer.pointer)
+        let id = transfer.id
+        let gate = CancellationGate()
+        let failure: TransportError? = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                gate.submitUnlessCancelled { () -> Bool in
+                    let waiting = Unmanaged.passRetained(WaitingAttempt(continuation: continuation))
+                    eapm_http_transfer_set_context(pointer.pointer, waiting.toOpaque())
+                    var error = eapm_error()
+                    guard eapm_http_client_submit(client.pointer, pointer.pointer, timeoutMilliseconds, &error) == EAPM_OK else {
+                        waiting.release()
+                        continuation.resume(returning: TransportError(error))
+                        return false
+                    }
+                    return true
+                } ifCancelled: {
+                    continuation.resume(returning: TransportError(code: .cancelled, message: "the request was cancelled"))
                 }
             }
-        } catch {
-            eapm_http_transfer_destroy(transfer)
-            throw error
+        } onCancel: {
+            gate.cancel { eapm_http_client_cancel(client.pointer, id) }
         }
-        return transfer
+        if let failure { throw failure }
     }
 
-    // MARK: - The transport thread
-
-    private static func runLoop(_ client: OpaquePointer) {
-        let capacity = 16
-        let done = UnsafeMutablePointer<OpaquePointer>.allocate(capacity: capacity)
-        defer { done.deallocate() }
-        while true {
-            let count = eapm_http_client_run(client, done, capacity)
-            if count == 0 { return }
-            for index in 0..<count { complete(done[index]) }
-        }
-    }
-
-    /// Hands a finished (or cancelled) transfer's outcome to its waiting caller and frees it.
-    /// The transfer is freed before its caller resumes, so that a next request reuses its curl handle.
-    private static func complete(_ transfer: OpaquePointer) {
-        guard let raw = eapm_http_transfer_context(transfer) else {
-            eapm_http_transfer_destroy(transfer)
-            return
-        }
-        let pending = Unmanaged<PendingTransfer>.fromOpaque(raw).takeRetainedValue()
-        var result = eapm_http_result()
-        var error = eapm_error()
-        let outcome: Result<HTTPResponse, TransportError> =
-            eapm_http_transfer_result(transfer, &result, &error) == EAPM_OK ? .success(HTTPResponse(result)) : .failure(TransportError(error))
-        eapm_http_transfer_destroy(transfer)
-        pending.continuation.resume(returning: outcome)
+    /// On the transport thread: an attempt ended. Its caller resumes and owns the transfer again.
+    private static func attemptEnded(_ transfer: OpaquePointer) {
+        guard let raw = eapm_http_transfer_context(transfer) else { return }
+        eapm_http_transfer_set_context(transfer, nil)
+        Unmanaged<WaitingAttempt>.fromOpaque(raw).takeRetainedValue().continuation.resume(returning: nil)
     }
 
     private static let globalInitFailure: TransportError? = {
@@ -146,8 +163,9 @@ public final class HTTPClient: Sendable {
 
 // MARK: - Helpers
 
-/// The C client pointer, handed to the transport thread. The C side does its own locking.
-private struct SendablePointer: @unchecked Sendable {
+/// A C pointer handed between threads. The C side does its own locking, and a transfer is
+/// touched by one thread at a time (the caller's, or the transport thread's while submitted).
+struct SendablePointer: @unchecked Sendable {
     let pointer: OpaquePointer
 }
 
@@ -156,33 +174,33 @@ private final class LoopContext: Sendable {
     init(client: SendablePointer) { self.client = client }
 }
 
-private final class PendingTransfer: Sendable {
-    let continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>
-    init(continuation: CheckedContinuation<Result<HTTPResponse, TransportError>, Never>) {
-        self.continuation = continuation
-    }
+/// The caller of one submitted attempt, carried by the transfer as its context.
+private final class WaitingAttempt: Sendable {
+    let continuation: CheckedContinuation<TransportError?, Never>
+    init(continuation: CheckedContinuation<TransportError?, Never>) { self.continuation = continuation }
 }
 
-extension HTTPResponse {
-    init(_ result: eapm_http_result) {
-        let rawHeaders = result.headers.map {
-            String(decoding: UnsafeRawBufferPointer(start: $0, count: result.headers_count), as: UTF8.self)
-        } ?? ""
-        let delays = withUnsafeBytes(of: result.retry_delays_ms) { raw in
-            Array(raw.bindMemory(to: Int.self).prefix(max(0, min(8, Int(result.attempts) - 1))))
+/// Orders an attempt's submission and its task's cancellation, which may come first, at the same
+/// time or later: the transfer is submitted only if not cancelled yet, and cancelled in curl only
+/// once submitted.
+private final class CancellationGate: Sendable {
+    private enum State { case idle, submitted, cancelled }
+    private let state = Mutex(State.idle)
+
+    /// Runs `submit` (true once submitted), or `ifCancelled` if the task was cancelled first.
+    func submitUnlessCancelled(_ submit: () -> Bool, ifCancelled: () -> Void) {
+        state.withLock { state in
+            if state == .cancelled {
+                ifCancelled()
+            } else if submit() {
+                state = .submitted
+            }
         }
-        self.init(
-            status: Int(result.status),
-            headers: HTTPFields(rawResponseHeaders: rawHeaders),
-            body: Array(UnsafeBufferPointer(start: result.body, count: result.body_count)),
-            attempts: Int(result.attempts),
-            retryDelays: delays.map { .milliseconds($0) },
-            timings: HTTPTimings(
-                nameLookup: .microseconds(result.name_lookup_us),
-                connect: .microseconds(result.connect_us),
-                tlsHandshake: .microseconds(result.tls_us),
-                firstByte: .microseconds(result.first_byte_us),
-                total: .microseconds(result.total_us),
-                reusedConnection: result.new_connections == 0))
+    }
+
+    func cancel(_ cancelSubmitted: () -> Void) {
+        state.withLock { state in
+            if state == .submitted { cancelSubmitted() } else { state = .cancelled }
+        }
     }
 }

@@ -4,7 +4,8 @@ import NIOPosix
 import Synchronization
 
 /// A plain HTTP/1.1 server on a loopback port for the transport's tests: it answers each request
-/// as the test's behaviour says and counts the TCP connections it accepted.
+/// as the test's behaviour says and counts the TCP connections it accepted and saw closed. Tests
+/// wait for what it sees (`waitUntil`), never for a time.
 final class TestHTTPServer: Sendable {
     struct Request: Sendable {
         var method: String
@@ -23,13 +24,23 @@ final class TestHTTPServer: Sendable {
         case hang
         /// Closes the connection without answering.
         case close
+        /// Answers once the test calls `releaseDeferred()`.
+        case deferred(status: Int)
     }
 
     typealias Behaviour = @Sendable (_ request: Request, _ index: Int) -> Reply
 
-    private struct State {
+    /// What the server has seen so far.
+    struct Seen: Sendable {
         var connections = 0
+        var closedConnections = 0
         var requests: [Request] = []
+    }
+
+    private struct State {
+        var seen = Seen()
+        var deferredReplies: [@Sendable () -> Void] = []
+        var waiters: [(condition: @Sendable (Seen) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -37,8 +48,30 @@ final class TestHTTPServer: Sendable {
     private let state = Mutex(State())
     let port: Int
 
-    var connectionCount: Int { state.withLock { $0.connections } }
-    var requests: [Request] { state.withLock { $0.requests } }
+    var connectionCount: Int { state.withLock { $0.seen.connections } }
+    var requests: [Request] { state.withLock { $0.seen.requests } }
+
+    /// Returns once what the server has seen satisfies `condition`.
+    func waitUntil(_ condition: @escaping @Sendable (Seen) -> Bool) async {
+        await withCheckedContinuation { continuation in
+            state.withLock { state in
+                if condition(state.seen) {
+                    continuation.resume()
+                } else {
+                    state.waiters.append((condition, continuation))
+                }
+            }
+        }
+    }
+
+    /// Sends the answers held back by `.deferred` replies.
+    func releaseDeferred() {
+        let replies = state.withLock { state in
+            defer { state.deferredReplies = [] }
+            return state.deferredReplies
+        }
+        for reply in replies { reply() }
+    }
 
     init(behaviour: @escaping Behaviour) async throws {
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -46,7 +79,7 @@ final class TestHTTPServer: Sendable {
         channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                box.server?.state.withLock { $0.connections += 1 }
+                box.server?.update { $0.connections += 1 }
                 return channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
                     try channel.pipeline.syncOperations.addHandler(RequestHandler(box: box, behaviour: behaviour))
                 }
@@ -77,10 +110,27 @@ final class TestHTTPServer: Sendable {
     }
 
     fileprivate func record(_ request: Request) -> Int {
-        state.withLock {
+        update {
             $0.requests.append(request)
             return $0.requests.count - 1
         }
+    }
+
+    fileprivate func update<Result>(_ change: (inout Seen) -> Result) -> Result {
+        state.withLock { state in
+            let result = change(&state.seen)
+            let seen = state.seen
+            state.waiters.removeAll { waiter in
+                guard waiter.condition(seen) else { return false }
+                waiter.continuation.resume()
+                return true
+            }
+            return result
+        }
+    }
+
+    fileprivate func holdReply(_ reply: @escaping @Sendable () -> Void) {
+        state.withLock { $0.deferredReplies.append(reply) }
     }
 
     /// Lets the child initialiser reach the server, which exists only once bound.
@@ -101,6 +151,11 @@ final class TestHTTPServer: Sendable {
         init(box: StateBox, behaviour: @escaping Behaviour) {
             self.box = box
             self.behaviour = behaviour
+        }
+
+        func channelInactive(context: ChannelHandlerContext) {
+            box.server?.update { $0.closedConnections += 1 }
+            context.fireChannelInactive()
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -126,6 +181,13 @@ final class TestHTTPServer: Sendable {
                 return
             case .close:
                 context.close(promise: nil)
+            case .deferred(let status):
+                let held = NIOLoopBound((handler: self, context: context), eventLoop: context.eventLoop)
+                box.server?.holdReply {
+                    held.eventLoop.execute {
+                        held.value.handler.reply(.respond(status: status), to: head, context: held.value.context)
+                    }
+                }
             case .respond(let status, let extraHeaders, let body):
                 var headers = NIOHTTP1.HTTPHeaders(extraHeaders)
                 headers.replaceOrAdd(name: "Content-Length", value: String(body.count))
