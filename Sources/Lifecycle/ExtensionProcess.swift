@@ -207,10 +207,22 @@ package enum ExtensionProcess {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
             }
         }
-        let runLoop = RunLoop(
+        var runLoop = RunLoop(
             identifier: identifier, api: api, forwarder: forwarder, tracker: tracker, endSignal: endSignal,
             strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
             expectsTelemetry: expectsTelemetry, logger: logger)
+        if configuration.isSnapStart {
+            // The snapshot is taken while this extension waits in /event/next: whatever it sent
+            // before would leave pooled connections that are dead in every restored copy, so it
+            // sends nothing until a copy runs, and then forgets every connection first.
+            await forwarder.holdSends()
+            runLoop.afterRestore = {
+                http.dropConnections()
+                if !sharesClient { apmHTTP.dropConnections() }
+                logger.info("restored from a SnapStart snapshot: connections from before it dropped")
+                await forwarder.releaseSends()
+            }
+        }
         let exitCode = await runLoop.run()
         // Nothing outlives the run: the servers close every connection and wait for their
         // handlers, then the forwarder ends its sender and timer.

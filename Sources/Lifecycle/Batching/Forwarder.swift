@@ -71,6 +71,9 @@ package actor Forwarder {
     /// One send may go inside the grace period (SHUTDOWN's last chance): nothing comes after it.
     private var lastChanceRequested = false
     private let senderIdle = DeadlineGate(open: true)
+    /// Sends wait for `releaseSends()` (SnapStart: nothing may go out on a connection that the
+    /// snapshot will kill; what init buffered ships once a restored copy runs).
+    private var sendsHeld = false
     /// The reason of the last failed send, so that a persisting failure is logged once.
     private var lastFailureReason: String?
     package private(set) var statistics = Statistics()
@@ -269,6 +272,17 @@ package actor Forwarder {
         ship(until: .after(forwarderTimeout))
     }
 
+    /// Holds every send until `releaseSends()`: what is buffered stays buffered.
+    package func holdSends() {
+        sendsHeld = true
+    }
+
+    /// Lets sends go again, and starts shipping what waited.
+    package func releaseSends() {
+        sendsHeld = false
+        if !outbox.isEmpty { startSending(until: .after(forwarderTimeout)) }
+    }
+
     /// Ends the forwarder's tasks (the batch-age timer, the sender) and waits for them: the
     /// process exits next. What they had not shipped by then is counted in `eventsHeld`.
     package func stop() async {
@@ -297,6 +311,7 @@ package actor Forwarder {
     /// goes on until the later deadline.
     private func startSending(until deadline: Deadline, lastChance: Bool = false) {
         if lastChance { lastChanceRequested = true }
+        guard !sendsHeld else { return }
         guard sender == nil else {
             sendUntil = max(sendUntil, deadline)
             return

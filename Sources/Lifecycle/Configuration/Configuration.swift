@@ -54,6 +54,9 @@ package struct Configuration: Sendable {
     /// Lambda Managed Instances: many invocations at once, never frozen, and no INVOKE events for
     /// extensions (they register for SHUTDOWN alone).
     package var isManagedInstances: Bool { initializationType == "lambda-managed-instances" }
+    /// Lambda SnapStart: init runs once, is snapshotted, and copies of it are restored later with
+    /// every outside connection dead; the first event a copy sees comes after its restore.
+    package var isSnapStart: Bool { initializationType == "snap-start" }
     /// Warnings found while reading (deprecated or unparsable-with-default variables).
     package var warnings: [String] = []
 

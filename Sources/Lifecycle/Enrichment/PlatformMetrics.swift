@@ -28,7 +28,8 @@ package enum PlatformMetrics {
         }
         var faas: JSONObject = ["execution": .string(report.requestID)]
         if coldStartKnown || report.initDurationMilliseconds != nil {
-            let coldStartDuration = report.initDurationMilliseconds ?? 0
+            // A restored SnapStart copy's first invocation is its cold start: the restore is its init.
+            let coldStartDuration = report.initDurationMilliseconds ?? report.restoreDurationMilliseconds ?? 0
             samples["faas.coldstart_duration"] = sample(coldStartDuration)
             faas["coldstart"] = .bool(coldStartDuration > 0)
         }

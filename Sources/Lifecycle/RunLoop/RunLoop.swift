@@ -43,16 +43,21 @@ struct RunLoop {
     let strategy: SendStrategy
     let forwarderTimeout: Duration
     let expectsTelemetry: Bool
+    /// Called once, before the first event is handled, where that event comes after a SnapStart
+    /// restore; nil elsewhere.
+    var afterRestore: (@Sendable () async -> Void)? = nil
     let logger: Logger
 
     /// Runs until SHUTDOWN or a failure of the Extensions API; returns the exit code.
     func run() async -> Int32 {
         var state = State.waitingForEvent
+        var pendingRestore = afterRestore
         while true {
             logger.trace("run loop", metadata: ["state": "\(state)"])
             switch state {
             case .waitingForEvent:
-                state = await nextEvent()
+                state = await nextEvent(restored: pendingRestore)
+                pendingRestore = nil
             case .invoked(let invocation):
                 state = .flushing(invocation, await waitForEnd(of: invocation))
             case .flushing(let invocation, let end):
@@ -67,9 +72,12 @@ struct RunLoop {
         }
     }
 
-    private func nextEvent() async -> State {
+    /// - Parameter restored: what to do first when this event is the first after a restore.
+    private func nextEvent(restored: (@Sendable () async -> Void)?) async -> State {
         do {
-            switch try await api.nextEvent(identifier: identifier) {
+            let event = try await api.nextEvent(identifier: identifier)
+            if let restored { await restored() }
+            switch event {
             case .invoke(let invocation): return .invoked(invocation)
             case .shutdown(let shutdown): return .shuttingDown(shutdown)
             }
