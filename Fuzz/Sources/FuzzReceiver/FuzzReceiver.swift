@@ -9,6 +9,8 @@ import NIOHTTP1
 /// the forwarder. The APM Server it would proxy to is not listening, and proxied paths are skipped:
 /// they wait on the network, which is not what is fuzzed here.
 nonisolated(unsafe) var receiver: ReceiverUnderTest?
+/// Agent intake, transaction registration and the OTLP exports: what the receiver takes itself.
+let handledHere: Set = ["/intake/v2/events", "/register/transaction", "/v1/traces", "/v1/metrics", "/v1/logs"]
 
 @_cdecl("FuzzReceiver_main")
 public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> CInt {
@@ -16,7 +18,7 @@ public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
     return runFuzzer(argc, argv) { data, size in
         let requests = decode(bytes(data, size))
         let receiver = receiver!
-        for request in requests where request.path == "/intake/v2/events" || request.path == "/register/transaction" {
+        for request in requests where handledHere.contains(String(request.path)) {
             blocking {
                 let status = await receiver.handle(method: request.method, uri: request.uri, headers: request.headers, body: request.body)
                 precondition((200..<600).contains(status), "status out of range")
