@@ -1,3 +1,5 @@
+import Transport
+
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Musl)
@@ -6,7 +8,7 @@ internal import Musl
 internal import Darwin
 #endif
 
-/// Reads a file, or stdin for `-`, whole, with POSIX calls (no Foundation needed for this).
+/// Reads a file, or stdin for `-`, whole (`Transport.FileContents`).
 enum FileBytes {
     static let stdinPath = "-"
 
@@ -17,24 +19,10 @@ enum FileBytes {
     static func displayName(_ path: String) -> String { path == stdinPath ? "stdin" : path }
 
     static func contents(of path: String, limit: Int = .max) throws(UploadFailure) -> [UInt8] {
-        let descriptor = path == stdinPath ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else {
-            throw UploadFailure(.usage, "\(path): cannot open: \(String(cString: strerror(errno)))")
-        }
-        defer { if descriptor != STDIN_FILENO { close(descriptor) } }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw UploadFailure(.usage, "\(displayName(path)): cannot read: \(String(cString: strerror(errno)))")
-            }
-            bytes.append(contentsOf: chunk[0..<count])
-            if bytes.count > limit {
-                throw UploadFailure(.usage, "\(displayName(path)): larger than \(limit) bytes")
-            }
+        do {
+            return try FileContents.read(path == stdinPath ? nil : path, limit: limit)
+        } catch {
+            throw UploadFailure(.usage, error.description)
         }
     }
 }

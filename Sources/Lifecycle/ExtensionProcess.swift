@@ -5,12 +5,6 @@ import NIOCore
 import NIOPosix
 import Transport
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// The extension from start to exit: read the configuration, register, start the receiver and
 /// the telemetry listener, run the invocation loop, shut down. Every component is created here and
 /// lives exactly as long as this function.
@@ -249,7 +243,7 @@ package enum ExtensionProcess {
     ) throws(ConfigurationError) -> TLSConfiguration {
         var pem = configuration.serverCAPEM ?? ""
         if let path = configuration.serverCAFile {
-            guard let contents = readFile(path) else {
+            guard let contents = (try? FileContents.read(path, limit: 4 << 20)).map({ String(decoding: $0, as: UTF8.self) }) else {
                 throw ConfigurationError(variable: Configuration.Variable.caCertFile, reason: "cannot read \(path)")
             }
             pem += "\n" + contents
@@ -265,20 +259,6 @@ package enum ExtensionProcess {
             verifyPeer: configuration.verifyServerCertificate,
             extraCAPEM: pem.containsText("-----BEGIN") ? pem : (pem.isEmpty ? nil : pem),
             caBundlePath: bundle?.path)
-    }
-
-    private static func readFile(_ path: String) -> String? {
-        guard let file = fopen(path, "rb") else { return nil }
-        defer { fclose(file) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16 << 10)
-        while true {
-            let count = fread(&chunk, 1, chunk.count, file)
-            if count <= 0 { break }
-            bytes += chunk[0..<count]
-            if bytes.count > 4 << 20 { return nil }
-        }
-        return ferror(file) == 0 ? String(decoding: bytes, as: UTF8.self) : nil
     }
 
     /// Where the telemetry listener binds, and the host its URI names: `sandbox.localdomain` in
