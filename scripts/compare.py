@@ -92,6 +92,10 @@ def sim_figures(report):
 class RuntimeAPI(http.server.BaseHTTPRequestHandler):
     """Answers at once: register 200, telemetry 202 (not available), /event/next SHUTDOWN."""
     protocol_version = "HTTP/1.1"
+    # Headers and body in one segment: with Nagle on, the body would wait for the client's delayed
+    # ACK of the headers (40 ms on Linux), which is the test bench's cost, not the extension's.
+    disable_nagle_algorithm = True
+    wbufsize = 1 << 16
     first_next = None
 
     def answer(self, status, body=b"{}", headers=()):
