@@ -56,3 +56,57 @@ struct JSONTests {
         #expect(JSONValue.object(object).serialized == #"{"b":true}"#)
     }
 }
+
+/// `scanObject` checks exactly what `parse` does, without building values.
+@Suite("JSON scan")
+struct JSONScanTests {
+    /// Both agree: the same error for the same input, and the same object shape otherwise.
+    private func expectAgreement(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
+        let scanned = bytes.withUnsafeBufferPointer { buffer in Result { () throws(JSONParseError) in try JSONParser.scanObject(buffer) } }
+        switch (parsed, scanned) {
+        case (.failure(let expected), .failure(let found)):
+            #expect(found == expected, "\(bytes)", sourceLocation: sourceLocation)
+        case (.success(let value), .success(let object)):
+            let members = value.objectValue?.members
+            #expect(object?.memberCount == members?.count, "\(bytes)", sourceLocation: sourceLocation)
+            #expect(object?.firstKey == members?.first?.key, "\(bytes)", sourceLocation: sourceLocation)
+            if let object, let first = members?.first {
+                #expect(object.firstValueIsObject == (first.value.objectValue != nil), sourceLocation: sourceLocation)
+                #expect((try? JSONParser.parse(Array(bytes[object.firstValue]))) == first.value, sourceLocation: sourceLocation)
+            }
+        default:
+            Issue.record("parse \(parsed) but scan \(scanned) for \(bytes)", sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test("documents valid and not, escapes, surrogates, UTF-8, numbers, nesting")
+    func agreesWithParse() {
+        let documents: [String] = [
+            #"{"span":{"id":"a","n":1.5e3,"ok":true,"x":null,"list":[1,{"b":"c"}]}}"#, "{}", "[]", "1", #""text""#,
+            #"{"a":1,"b":2}"#, #"{"a":"\u00e9\n\"\\\/\b\f\r\t"}"#, #"{"a":"\ud83d\ude00"}"#, #"{"a":"\ud83d"}"#, #"{"a":"\ude00"}"#,
+            #"{"a":"\x"}"#, #"{"a":"\u12"}"#, #"{"a":1e400}"#, #"{"a":-0.5E-2}"#, #"{"a":01}"#, #"{"a":1.}"#, #"{"a" 1}"#,
+            #"{"a":1,}"#, #"{"a":[1,]}"#, #"{a:1}"#, #"{"a":1} x"#, #"{"a":tru}"#, "{\"a\":\"\u{1}\"}", #"{"a":"é"}"#, "",
+            String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
+            "{\"a\":" + String(repeating: "{\"b\":", count: 130) + "1" + String(repeating: "}", count: 131),
+        ]
+        for document in documents { expectAgreement(Array(document.utf8)) }
+        // Bytes that are not UTF-8, in a string and as a name: lone continuation, overlong, surrogate, past U+10FFFF, truncated.
+        for bad: [UInt8] in [[0x80], [0xC0, 0xAF], [0xED, 0xA0, 0x80], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xF0, 0x9F, 0x98]] {
+            expectAgreement(Array(#"{"a":""#.utf8) + bad + Array(#""}"#.utf8))
+            expectAgreement(Array(#"{""#.utf8) + bad + Array(#"":1}"#.utf8))
+        }
+    }
+
+    @Test("every single-byte change of an intake line: both agree")
+    func mutations() {
+        let line = Array(#"{"transaction":{"id":"7a00000000000001","name":"é","duration":1.25,"span_count":{"started":2},"tags":["x"]}}"#.utf8)
+        for position in line.indices {
+            for replacement: UInt8 in [0x00, 0x22, 0x2C, 0x3A, 0x5C, 0x7B, 0x7D, 0x5D, 0x31, 0x80, 0xC3, 0xFF] {
+                var mutated = line
+                mutated[position] = replacement
+                expectAgreement(mutated)
+            }
+        }
+    }
+}

@@ -38,29 +38,33 @@ package struct IntakePayload: Equatable, Sendable {
             start = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
 
-            let value: JSONValue
+            // Checked as strictly as a parse, without building the line's values (they go on as bytes).
+            let scanned: ScannedObject?
             do {
-                value = try line.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try JSONParser.parse(buffer) }
+                scanned = try line.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try JSONParser.scanObject(buffer) }
             } catch {
                 throw Failure(line: lineNumber, reason: "\(error)")
             }
-            guard let object = value.objectValue, object.members.count == 1, let member = object.members.first else {
+            guard let scanned, scanned.memberCount == 1, let key = scanned.firstKey else {
                 throw Failure(line: lineNumber, reason: "expected an object with exactly one key")
             }
-            guard member.value.objectValue != nil else {
-                throw Failure(line: lineNumber, reason: "the value of \"\(member.key)\" must be an object")
+            guard scanned.firstValueIsObject else {
+                throw Failure(line: lineNumber, reason: "the value of \"\(key)\" must be an object")
             }
             if metadata == nil {
-                guard member.key == "metadata" else {
-                    throw Failure(line: lineNumber, reason: "the first line must be metadata, found \"\(member.key)\"")
+                guard key == "metadata" else {
+                    throw Failure(line: lineNumber, reason: "the first line must be metadata, found \"\(key)\"")
                 }
                 metadata = Array(line)
                 continue
             }
-            guard Self.eventTypes.contains(member.key) else {
-                throw Failure(line: lineNumber, reason: "unknown event type \"\(member.key)\"")
+            guard Self.eventTypes.contains(key) else {
+                throw Failure(line: lineNumber, reason: "unknown event type \"\(key)\"")
             }
-            if member.key == "transaction", let id = member.value["id"]?.stringValue { transactionIDs.append(id) }
+            if key == "transaction" {
+                let value = line[(line.startIndex + scanned.firstValue.lowerBound)..<(line.startIndex + scanned.firstValue.upperBound)]
+                if let id = (try? JSONParser.parse(Array(value)))?["id"]?.stringValue { transactionIDs.append(id) }
+            }
             events += line
             events.append(0x0A)
             eventCount += 1

@@ -1,0 +1,150 @@
+/// What `JSONParser.scanObject` found in a valid document that is an object.
+public struct ScannedObject: Sendable, Equatable {
+    public var memberCount: Int
+    /// The first member's name and the byte range of its value (nil for `{}`).
+    public var firstKey: String?
+    public var firstValue: Range<Int>
+    /// Whether the first member's value is an object.
+    public var firstValueIsObject: Bool
+}
+
+extension JSONParser {
+    /// Checks a whole document as strictly as `parse` (same errors) without building any value:
+    /// what the receiver needs of each intake line is its syntax, how many members it has and
+    /// which, and parsing a line into values cost most of the receiver's time.
+    /// - Returns: nil when the document is valid JSON but not an object.
+    public static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> ScannedObject? {
+        var parser = JSONParser(bytes: buffer)
+        parser.skipWhitespace()
+        var scanned: ScannedObject?
+        if parser.current == UInt8(ascii: "{") {
+            scanned = try parser.skipObject(depth: 0, scanning: true)
+        } else {
+            _ = try parser.skipValue(depth: 0)
+        }
+        parser.skipWhitespace()
+        guard parser.position == buffer.count else { throw parser.failure("unexpected data after the value") }
+        return scanned
+    }
+
+    /// Skips one value, checking it; returns whether it was an object.
+    private mutating func skipValue(depth: Int) throws(JSONParseError) -> Bool {
+        guard depth < Self.maxDepth else { throw failure("nested deeper than \(Self.maxDepth)") }
+        guard let byte = current else { throw failure("unexpected end of input") }
+        switch byte {
+        case UInt8(ascii: "{"):
+            _ = try skipObject(depth: depth, scanning: false)
+            return true
+        case UInt8(ascii: "["): try skipArray(depth: depth)
+        case UInt8(ascii: "\""): try skipString()
+        case UInt8(ascii: "t"): try expectLiteral("true")
+        case UInt8(ascii: "f"): try expectLiteral("false")
+        case UInt8(ascii: "n"): try expectLiteral("null")
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): _ = try parseNumber()
+        default: throw failure("unexpected character")
+        }
+        return false
+    }
+
+    /// With `scanning`, also says what the object holds (its first member's name is the one
+    /// string made).
+    private mutating func skipObject(depth: Int, scanning: Bool) throws(JSONParseError) -> ScannedObject {
+        position += 1
+        var scanned = ScannedObject(memberCount: 0, firstKey: nil, firstValue: 0..<0, firstValueIsObject: false)
+        skipWhitespace()
+        if current == UInt8(ascii: "}") {
+            position += 1
+            return scanned
+        }
+        while true {
+            skipWhitespace()
+            guard current == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            if scanning, scanned.memberCount == 0 { scanned.firstKey = try parseString() } else { try skipString() }
+            skipWhitespace()
+            guard current == UInt8(ascii: ":") else { throw failure("expected ':'") }
+            position += 1
+            skipWhitespace()
+            let start = position
+            let isObject = try skipValue(depth: depth + 1)
+            if scanned.memberCount == 0 {
+                scanned.firstValue = start..<position
+                scanned.firstValueIsObject = isObject
+            }
+            scanned.memberCount += 1
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "}"): position += 1; return scanned
+            case nil: throw failure("unexpected end of input")
+            default: throw failure("expected ',' or '}'")
+            }
+        }
+    }
+
+    private mutating func skipArray(depth: Int) throws(JSONParseError) {
+        position += 1
+        skipWhitespace()
+        if current == UInt8(ascii: "]") {
+            position += 1
+            return
+        }
+        while true {
+            skipWhitespace()
+            _ = try skipValue(depth: depth + 1)
+            skipWhitespace()
+            switch current {
+            case UInt8(ascii: ","): position += 1
+            case UInt8(ascii: "]"): position += 1; return
+            case nil: throw failure("unexpected end of input")
+            default: throw failure("expected ',' or ']'")
+            }
+        }
+    }
+
+    /// A string's syntax, escapes and UTF-8, checked as `parseString` checks them (same errors):
+    /// without allocating when the string has no escape, through `parseString` when it has.
+    private mutating func skipString() throws(JSONParseError) {
+        let quote = position
+        position += 1
+        let start = position
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        if current == UInt8(ascii: "\"") {
+            guard Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
+                throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+            }
+            position += 1
+            return
+        }
+        position = quote
+        _ = try parseString()
+    }
+
+    /// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
+    static func isValidUTF8(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        while index < bytes.count {
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return false
+            }
+            guard index + length <= bytes.count, (low...high).contains(bytes[index + 1]) else { return false }
+            for offset in 2..<max(2, length) where !(0x80...0xBF).contains(bytes[index + offset]) { return false }
+            index += length
+        }
+        return true
+    }
+}
