@@ -93,7 +93,7 @@ public final class HTTPClient: Sendable {
             do {
                 try await Task.sleep(for: delay)
             } catch {
-                throw TransportError(code: .cancelled, message: "the request was cancelled")
+                throw TransportError(code: .cancelled, message: "cancelled while waiting to retry")
             }
             // A late wake-up can pass the deadline: then the last answer stands.
             if let deadline = request.deadline, deadline.hasPassed { break }
