@@ -13,10 +13,6 @@ struct eapm_gzip {
 enum { GZIP_WINDOW_BITS = 15 + 16, MEMORY_LEVEL = 8 };
 
 eapm_gzip *eapm_gzip_create(int level, eapm_error *error) {
-    if (level < -1 || level > 9) {
-        eapm_fail(error, EAPM_ERR_USAGE, 0, "gzip level %d is not in -1...9", level);
-        return NULL;
-    }
     eapm_gzip *gzip = calloc(1, sizeof *gzip);
     if (!gzip) {
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for the gzip encoder");

@@ -4,8 +4,6 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <stdlib.h>
-#include <string.h>
 
 eapm_code eapm_http_global_init(eapm_error *error) {
     CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -104,11 +102,10 @@ CURLcode eapm_http_use_trust_store(CURL *easy, void *ssl_ctx, void *user) {
     return CURLE_OK;
 }
 
-CURL *eapm_http_take_easy(eapm_http_client *client, uint64_t *id) {
+CURL *eapm_http_take_easy(eapm_http_client *client) {
     pthread_mutex_lock(&client->lock);
     CURL *easy = client->idle_count > 0 ? client->idle_easies[--client->idle_count] : NULL;
     if (!easy) client->easies_made++;
-    *id = ++client->last_id;
     pthread_mutex_unlock(&client->lock);
     return easy ? easy : curl_easy_init();
 }
@@ -155,9 +152,8 @@ static void push_back(eapm_http_transfer **list, eapm_http_transfer *transfer) {
 
 eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
                                   eapm_error *error) {
-    transfer->body.count = transfer->header_lines.count = 0;
-    transfer->body_too_large = 0;
-    transfer->error_text[0] = 0;
+    transfer->body.count = transfer->header_lines.count = 0; // the last attempt's
+    transfer->body_too_large = transfer->error_text[0] = 0;
     transfer->next = NULL;
     curl_easy_setopt(transfer->easy, CURLOPT_HTTPHEADER, transfer->headers);
     curl_easy_setopt(transfer->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
@@ -195,13 +191,13 @@ static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLc
 static void start(eapm_http_client *client, eapm_http_transfer *transfer, void (*completed)(eapm_http_transfer *)) {
     curl_easy_setopt(transfer->easy, CURLOPT_SHARE, client->share);
     CURLMcode code = curl_multi_add_handle(client->multi, transfer->easy);
-    if (code == CURLM_OK) {
-        transfer->next = client->active;
-        client->active = transfer;
+    if (code != CURLM_OK) {
+        snprintf(transfer->error_text, sizeof transfer->error_text, "curl_multi_add_handle: %s", curl_multi_strerror(code));
+        finish(client, transfer, CURLE_FAILED_INIT, completed);
         return;
     }
-    snprintf(transfer->error_text, sizeof transfer->error_text, "curl_multi_add_handle: %s", curl_multi_strerror(code));
-    finish(client, transfer, CURLE_FAILED_INIT, completed);
+    transfer->next = client->active;
+    client->active = transfer;
 }
 
 // curl cannot empty a multi handle's connection cache: a new multi and share handle replace

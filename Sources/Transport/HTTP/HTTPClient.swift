@@ -19,6 +19,8 @@ internal import Musl
 public final class HTTPClient: Sendable {
     private let handle: SendablePointer
     private let thread: pthread_t
+    /// Names transfers for cancelling them.
+    private let lastTransferID = Atomic<UInt64>(0)
 
     public init(tls: TLSConfiguration = TLSConfiguration(), maxConnections: Int = 8) throws(TransportError) {
         if let failure = Self.globalInitFailure { throw failure }
@@ -79,7 +81,8 @@ public final class HTTPClient: Sendable {
     public func execute(
         _ request: HTTPRequest, random: inout some RandomNumberGenerator
     ) async throws(TransportError) -> HTTPResponse {
-        let transfer = try HTTPTransfer(request, client: handle.pointer)
+        let id = lastTransferID.add(1, ordering: .relaxed).newValue
+        let transfer = try HTTPTransfer(request, id: id, client: handle.pointer)
         let schedule = RetrySchedule(policy: request.retry)
         var retryDelays: [Duration] = []
         var attempt = 1
