@@ -1,4 +1,3 @@
-#include "eapm_shims.h"
 #include "internal.h"
 
 static size_t on_body(char *data, size_t size, size_t count, void *user) {
@@ -10,7 +9,6 @@ static size_t on_body(char *data, size_t size, size_t count, void *user) {
     }
     return eapm_buffer_append(&transfer->body, data, bytes) ? bytes : 0;
 }
-
 static size_t on_header(char *data, size_t size, size_t count, void *user) {
     eapm_http_transfer *transfer = user;
     size_t bytes = size * count;
@@ -19,7 +17,6 @@ static size_t on_header(char *data, size_t size, size_t count, void *user) {
     if (transfer->header_lines.count + bytes > 64 * 1024) return 0;
     return eapm_buffer_append(&transfer->header_lines, data, bytes) ? bytes : 0;
 }
-
 eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, uint64_t id, const char *method,
                                               const char *url, const uint8_t *body, size_t body_count,
                                               long connect_timeout_ms, size_t max_response_bytes, eapm_error *error) {
@@ -77,7 +74,6 @@ eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, uint64_t
     }
     return transfer;
 }
-
 eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char *line, eapm_error *error) {
     if (strchr(line, '\r') || strchr(line, '\n'))
         return eapm_fail(error, EAPM_ERR_USAGE, 0, "a header line may not contain CR or LF");
@@ -86,7 +82,6 @@ eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char
     transfer->headers = headers;
     return EAPM_OK;
 }
-
 eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *access_key_id,
                                       const char *secret_access_key, const char *region, const char *service,
                                       eapm_error *error) {
@@ -128,13 +123,11 @@ static eapm_code map_curl_code(const eapm_http_transfer *transfer, eapm_error *e
         if (code_map[i].curl == result) code = code_map[i].code;
     return eapm_fail(error, code, result, code == EAPM_ERR_TLS ? "TLS: %s" : "%s", detail);
 }
-
 static int64_t info_us(CURL *easy, CURLINFO info) {
     curl_off_t value = 0; // microseconds, or Retry-After's seconds (curl parses both of its forms)
     curl_easy_getinfo(easy, info, &value);
     return (int64_t)value;
 }
-
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error) {
     memset(result, 0, sizeof *result);
     CURL *easy = transfer->easy;
@@ -152,7 +145,6 @@ eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_htt
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &result->new_connections);
     return map_curl_code(transfer, error);
 }
-
 void *eapm_http_transfer_context(const eapm_http_transfer *transfer) { return transfer->context; }
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context) { transfer->context = context; }
 

@@ -23,7 +23,6 @@ static inline int eapm_buffer_reserve(eapm_buffer *buffer, size_t extra) {
     buffer->capacity = capacity;
     return 1;
 }
-
 /// Appends; 0 when out of memory.
 static inline int eapm_buffer_append(eapm_buffer *buffer, const void *bytes, size_t count) {
     if (count == 0) return 1;
@@ -32,7 +31,6 @@ static inline int eapm_buffer_append(eapm_buffer *buffer, const void *bytes, siz
     buffer->count += count;
     return 1;
 }
-
 /// Fills `error` and returns `code`.
 static inline __attribute__((format(printf, 4, 5))) eapm_code eapm_fail(eapm_error *error, eapm_code code,
                                                                        int library_code, const char *format, ...) {
@@ -46,7 +44,6 @@ static inline __attribute__((format(printf, 4, 5))) eapm_code eapm_fail(eapm_err
 }
 
 // MARK: - HTTP: http_client.c (the client, its loop), http_transfer.c (one request)
-
 struct eapm_http_transfer {
     eapm_http_client *client;
     CURL *easy;
@@ -61,17 +58,17 @@ struct eapm_http_transfer {
     eapm_http_transfer *next; // in at most one of the client's lists
 };
 
-// One client = one curl multi handle driven by one loop thread. Other threads hand over
-// transfers, cancellations and drops under `lock` and wake the loop; curl calls on the multi and
-// its easy handles (while attached) are the loop thread's, which replaces `multi` under the lock.
+// One curl multi handle driven by one loop thread. Other threads hand over attempts, cancellations
+// and drops under `lock` and wake the loop, which alone calls curl on the multi and its easy
+// handles (while attached) and replaces `multi` under the lock.
 struct eapm_http_client {
     pthread_mutex_t lock;
     CURLM *multi;
     eapm_http_transfer *submitted;
     eapm_buffer cancelled_ids; // uint64_t
     int drop_requested, stopped;
-    // Easy handles of finished transfers, reset, for the next ones: a new handle costs a resolver
-    // (c-ares reads resolv.conf and allocates its tables: ~25 us), a reused one nothing.
+    // Reset handles of finished transfers: a new one costs a resolver (c-ares reads resolv.conf
+    // and allocates its tables: ~25 us), a reused one nothing.
     CURL *idle_easies[8];
     int idle_count;
     long easies_made;

@@ -11,7 +11,6 @@
 #pragma clang assume_nonnull begin
 
 // MARK: - Errors
-
 typedef enum {
     EAPM_OK = 0,
     EAPM_ERR_NOMEM,          // an allocation failed
@@ -38,7 +37,6 @@ typedef struct {
 } eapm_error;
 
 // MARK: - Growable byte buffer
-
 typedef struct {
     uint8_t *_Nullable bytes;
     size_t count;
@@ -52,7 +50,6 @@ static inline void eapm_buffer_free(eapm_buffer *buffer) {
 }
 
 // MARK: - Streaming gzip encoder
-
 typedef struct eapm_gzip eapm_gzip;
 /// A gzip (RFC 1952) encoder at `level` (0-9, -1 for zlib's default; the caller checks it). Null on failure.
 eapm_gzip *_Nullable eapm_gzip_create(int level, eapm_error *error);
@@ -67,7 +64,6 @@ eapm_code eapm_gzip_reset(eapm_gzip *gzip, eapm_error *error);
 void eapm_gzip_destroy(eapm_gzip *_Nullable gzip);
 
 // MARK: - Bounded inflater
-
 typedef enum {
     EAPM_INFLATE_GZIP = 0,   // RFC 1952 (Content-Encoding: gzip)
     EAPM_INFLATE_ZLIB = 1,   // RFC 1950 (Content-Encoding: deflate, as HTTP means it)
@@ -85,7 +81,6 @@ eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, cons
 void eapm_inflater_destroy(eapm_inflater *_Nullable inflater);
 
 // MARK: - HTTP client over libcurl: one submit is one attempt; retries are the caller's
-
 /// Once per process, before any other thread exists (curl_global_init is not thread-safe).
 eapm_code eapm_http_global_init(eapm_error *error);
 
@@ -131,7 +126,6 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
 /// Ends the attempt of transfer `id` if it is submitted or running: `run` hands it over failed
 /// with EAPM_ERR_CANCELLED. Any other id is ignored. Thread-safe.
 void eapm_http_client_cancel(eapm_http_client *client, uint64_t id);
-
 typedef struct {
     long status;                   // 0 when no response arrived
     const uint8_t *_Nullable body;
@@ -142,14 +136,12 @@ typedef struct {
     int64_t name_lookup_us, connect_us, tls_us, first_byte_us, total_us; // curl's, from the start
     long new_connections;          // 0: the attempt reused a kept-alive connection
 } eapm_http_result;
-
 /// The outcome of the last attempt. Pointers live until the next submit or the destroy.
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error);
 void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer); // the caller's
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *_Nullable context);
 /// Frees the transfer; its curl handle goes back to its client for the next transfer.
 void eapm_http_transfer_destroy(eapm_http_transfer *_Nullable transfer);
-
 #pragma clang assume_nonnull end
 
 #endif

@@ -40,6 +40,7 @@ final class TestHTTPServer: Sendable {
     private struct State {
         var seen = Seen()
         var deferredReplies: [@Sendable () -> Void] = []
+        var deferredReleased = false
         var waiters: [Int: (condition: @Sendable (Seen) -> Bool, continuation: CheckedContinuation<Void, Never>)] = [:]
         var lastWaiter = 0
     }
@@ -74,10 +75,12 @@ final class TestHTTPServer: Sendable {
         }
     }
 
-    /// Sends the answers held back by `.deferred` replies.
+    /// Sends the answers held back by `.deferred` replies, and from now on answers them at once
+    /// (a request is seen before its reply is held).
     func releaseDeferred() {
         let replies = state.withLock { state in
             defer { state.deferredReplies = [] }
+            state.deferredReleased = true
             return state.deferredReplies
         }
         for reply in replies { reply() }
@@ -139,7 +142,11 @@ final class TestHTTPServer: Sendable {
     }
 
     fileprivate func holdReply(_ reply: @escaping @Sendable () -> Void) {
-        state.withLock { $0.deferredReplies.append(reply) }
+        let released = state.withLock { state in
+            if !state.deferredReleased { state.deferredReplies.append(reply) }
+            return state.deferredReleased
+        }
+        if released { reply() }
     }
 
     /// Lets the child initialiser reach the server, which exists only once bound.
