@@ -58,7 +58,7 @@ func gzipBenchmarks() {
         }
 
         Benchmark("gzip stream one write \(size.label) x\(size.repeats)", configuration: configuration) { benchmark in
-            let gzip = try GzipStream(level: 1)
+            var gzip = try GzipStream(level: 1)
             benchmark.startMeasurement()
             for _ in 0..<size.repeats {
                 try input.withUnsafeBytes { try gzip.write($0) }
@@ -70,7 +70,7 @@ func gzipBenchmarks() {
         }
 
         Benchmark("gzip stream per event \(size.label) x\(size.repeats)", configuration: configuration) { benchmark in
-            let gzip = try GzipStream(level: 1)
+            var gzip = try GzipStream(level: 1)
             benchmark.startMeasurement()
             for _ in 0..<size.repeats {
                 try input.withUnsafeBytes { bytes in
@@ -130,7 +130,7 @@ final class HTTPFixture: @unchecked Sendable {
 
     /// One intake request: a gzip body of the metadata line and 8 events (about 1 KB compressed).
     static let body: [UInt8] = {
-        let gzip = try! GzipStream(level: 1)
+        var gzip = try! GzipStream(level: 1)
         try! gzip.write(APMFixtures.metadata + [0x0A])
         for event in APMFixtures.events(count: 8) { try! gzip.write(event) }
         try! gzip.finish()

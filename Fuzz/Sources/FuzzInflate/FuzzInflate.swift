@@ -8,7 +8,7 @@ public func main(_ argc: CInt, _ argv: UnsafeMutablePointer<UnsafeMutablePointer
         guard size > 0, let data else { return 0 }
         let formats: [Inflater.Format] = [.gzip, .zlib, .raw, .automatic]
         let format = formats[Int(data[0]) % formats.count]
-        let inflater = try! Inflater()
+        var inflater = try! Inflater()
         if let output = try? inflater.inflate(UnsafeRawBufferPointer(start: data + 1, count: size - 1), format: format, maxOutputBytes: 64 << 10) {
             precondition(output.count <= 64 << 10, "the cap was passed")
         }
