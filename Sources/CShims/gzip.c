@@ -1,7 +1,5 @@
-#include "eapm_shims.h"
 #include "internal.h"
 
-#include <stdlib.h>
 #include <zlib.h>
 
 // zlib requires the z_stream to stay at one address for its whole life: it lives here, on the heap.
@@ -11,12 +9,7 @@ struct eapm_gzip {
 };
 
 enum { GZIP_WINDOW_BITS = 15 + 16, MEMORY_LEVEL = 8 };
-
 eapm_gzip *eapm_gzip_create(int level, eapm_error *error) {
-    if (level < -1 || level > 9) {
-        eapm_fail(error, EAPM_ERR_USAGE, 0, "gzip level %d is not in -1...9", level);
-        return NULL;
-    }
     eapm_gzip *gzip = calloc(1, sizeof *gzip);
     if (!gzip) {
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for the gzip encoder");
@@ -53,7 +46,6 @@ static eapm_code pump(eapm_gzip *gzip, int flush, eapm_error *error) {
         if (flush == Z_NO_FLUSH && gzip->stream.avail_in == 0 && gzip->stream.avail_out > 0) return EAPM_OK;
     }
 }
-
 eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *bytes, size_t count, eapm_error *error) {
     while (count > 0) {
         uInt chunk = count > UINT32_MAX ? UINT32_MAX : (uInt)count;
@@ -67,24 +59,20 @@ eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *bytes, size_t count, e
     }
     return EAPM_OK;
 }
-
 eapm_code eapm_gzip_finish(eapm_gzip *gzip, eapm_error *error) {
     gzip->stream.avail_in = 0;
     return pump(gzip, Z_FINISH, error);
 }
-
 const uint8_t *eapm_gzip_output(const eapm_gzip *gzip, size_t *count) {
     *count = gzip->output.count;
     return gzip->output.bytes;
 }
-
 eapm_code eapm_gzip_reset(eapm_gzip *gzip, eapm_error *error) {
     int status = deflateReset(&gzip->stream);
     if (status != Z_OK) return eapm_fail(error, EAPM_ERR_ZLIB, status, "deflateReset failed");
     gzip->output.count = 0;
     return EAPM_OK;
 }
-
 void eapm_gzip_destroy(eapm_gzip *gzip) {
     if (!gzip) return;
     deflateEnd(&gzip->stream);

@@ -1,11 +1,8 @@
-#include "eapm_shims.h"
 #include "internal.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <stdlib.h>
-#include <string.h>
 
 eapm_code eapm_http_global_init(eapm_error *error) {
     CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -14,7 +11,6 @@ eapm_code eapm_http_global_init(eapm_error *error) {
 }
 
 // MARK: - Client
-
 static eapm_code load_extra_cas(eapm_http_client *client, const char *pem, eapm_error *error) {
     BIO *bio = BIO_new_mem_buf(pem, -1);
     if (!bio) return eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory reading the CA PEM");
@@ -33,19 +29,16 @@ static eapm_code load_extra_cas(eapm_http_client *client, const char *pem, eapm_
 
 // The multi handle pools connections; the share handle adds TLS session and DNS reuse.
 static int make_pool(eapm_http_client *client, CURLM **multi, CURLSH **share) {
-    *multi = curl_multi_init();
-    *share = curl_share_init();
-    if (*multi && *share) {
+    if ((*multi = curl_multi_init()) && (*share = curl_share_init())) {
         curl_share_setopt(*share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
         curl_share_setopt(*share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
         curl_multi_setopt(*multi, CURLMOPT_MAXCONNECTS, client->max_connections);
         return 1;
     }
-    curl_multi_cleanup(*multi); // both accept null
-    curl_share_cleanup(*share);
+    curl_multi_cleanup(*multi); // accepts null
+    *multi = NULL;
     return 0;
 }
-
 eapm_http_client *eapm_http_client_create(const eapm_http_client_options *options, eapm_error *error) {
     eapm_http_client *client = calloc(1, sizeof *client);
     if (!client) {
@@ -64,7 +57,6 @@ eapm_http_client *eapm_http_client_create(const eapm_http_client_options *option
     eapm_http_client_destroy(client);
     return NULL;
 }
-
 void eapm_http_client_destroy(eapm_http_client *client) {
     if (!client) return;
     for (int i = 0; i < client->idle_count; i++) curl_easy_cleanup(client->idle_easies[i]);
@@ -78,8 +70,8 @@ void eapm_http_client_destroy(eapm_http_client *client) {
     free(client);
 }
 
-// The bundle and the extra CAs in one store, parsed once and shared by every TLS connection of
-// the client (a store is reference-counted and safe to share between SSL_CTXs).
+// The bundle and the extra CAs in one store, parsed once for all TLS connections (a store is
+// reference-counted and safe to share between SSL_CTXs).
 static X509_STORE *make_trust_store(eapm_http_client *client) {
     X509_STORE *store = X509_STORE_new();
     if (!store) return NULL;
@@ -93,8 +85,7 @@ static X509_STORE *make_trust_store(eapm_http_client *client) {
     return store;
 }
 
-// For each new TLS connection, on the loop thread. curl loads no CA file itself for these
-// transfers (CAINFO unset), so nothing is parsed again per connection.
+// For each new TLS connection: curl loads no CA file itself (CAINFO unset), so nothing is parsed again.
 CURLcode eapm_http_use_trust_store(CURL *easy, void *ssl_ctx, void *user) {
     (void)easy;
     eapm_http_client *client = user;
@@ -103,16 +94,13 @@ CURLcode eapm_http_use_trust_store(CURL *easy, void *ssl_ctx, void *user) {
     SSL_CTX_set1_cert_store((SSL_CTX *)ssl_ctx, client->trust_store);
     return CURLE_OK;
 }
-
-CURL *eapm_http_take_easy(eapm_http_client *client, uint64_t *id) {
+CURL *eapm_http_take_easy(eapm_http_client *client) {
     pthread_mutex_lock(&client->lock);
     CURL *easy = client->idle_count > 0 ? client->idle_easies[--client->idle_count] : NULL;
-    if (!easy) client->easies_made++;
-    *id = ++client->last_id;
+    if (!easy) __atomic_fetch_add(&client->easies_made, 1, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&client->lock);
     return easy ? easy : curl_easy_init();
 }
-
 void eapm_http_give_back_easy(eapm_http_client *client, CURL *easy) {
     curl_easy_reset(easy); // no options left; its resolver stays
     pthread_mutex_lock(&client->lock);
@@ -121,43 +109,29 @@ void eapm_http_give_back_easy(eapm_http_client *client, CURL *easy) {
     pthread_mutex_unlock(&client->lock);
     if (!kept) curl_easy_cleanup(easy);
 }
-
-long eapm_http_client_easies_made(eapm_http_client *client) {
-    pthread_mutex_lock(&client->lock);
-    long made = client->easies_made;
-    pthread_mutex_unlock(&client->lock);
-    return made;
-}
+long eapm_http_client_easies_made(eapm_http_client *client) { return __atomic_load_n(&client->easies_made, __ATOMIC_RELAXED); }
 
 // MARK: - Requests from other threads (they wake the loop under the lock: it may replace `multi`)
-
-static void raise_flag(eapm_http_client *client, int *flag) {
+static void request(eapm_http_client *client, int *flag, const uint64_t *cancelled_id) {
     pthread_mutex_lock(&client->lock);
-    *flag = 1;
+    if (flag) *flag = 1;
+    // Out of memory, a cancelled attempt ends at its timeout instead.
+    if (cancelled_id) eapm_buffer_append(&client->cancelled_ids, cancelled_id, sizeof *cancelled_id);
     curl_multi_wakeup(client->multi);
     pthread_mutex_unlock(&client->lock);
 }
-
-void eapm_http_client_stop(eapm_http_client *client) { raise_flag(client, &client->stopped); }
-void eapm_http_client_drop_connections(eapm_http_client *client) { raise_flag(client, &client->drop_requested); }
-
-void eapm_http_client_cancel(eapm_http_client *client, uint64_t id) {
-    pthread_mutex_lock(&client->lock);
-    eapm_buffer_append(&client->cancelled_ids, &id, sizeof id); // out of memory: the attempt's timeout ends it
-    curl_multi_wakeup(client->multi);
-    pthread_mutex_unlock(&client->lock);
-}
+void eapm_http_client_stop(eapm_http_client *client) { request(client, &client->stopped, NULL); }
+void eapm_http_client_drop_connections(eapm_http_client *client) { request(client, &client->drop_requested, NULL); }
+void eapm_http_client_cancel(eapm_http_client *client, uint64_t id) { request(client, NULL, &id); }
 
 static void push_back(eapm_http_transfer **list, eapm_http_transfer *transfer) {
     while (*list) list = &(*list)->next;
     *list = transfer;
 }
-
 eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
                                   eapm_error *error) {
-    transfer->body.count = transfer->header_lines.count = 0;
-    transfer->body_too_large = 0;
-    transfer->error_text[0] = 0;
+    transfer->body.count = transfer->header_lines.count = 0; // the last attempt's
+    transfer->body_too_large = transfer->error_text[0] = 0;
     transfer->next = NULL;
     curl_easy_setopt(transfer->easy, CURLOPT_HTTPHEADER, transfer->headers);
     curl_easy_setopt(transfer->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
@@ -170,7 +144,6 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
 }
 
 // MARK: - The loop
-
 static eapm_http_transfer *unlink_id(eapm_http_transfer **list, uint64_t id) {
     for (; *list; list = &(*list)->next) {
         eapm_http_transfer *transfer = *list;
@@ -182,8 +155,7 @@ static eapm_http_transfer *unlink_id(eapm_http_transfer **list, uint64_t id) {
     return NULL;
 }
 
-// Off the share handle too, so that a drop can free it once nothing runs. From the call of
-// `completed` on, the transfer is the caller's.
+// Off the share handle too, which a drop frees. From `completed` on, the transfer is the caller's.
 static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLcode result,
                    void (*completed)(eapm_http_transfer *)) {
     curl_multi_remove_handle(client->multi, transfer->easy); // fine for one never added
@@ -191,21 +163,20 @@ static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLc
     transfer->result = result;
     completed(transfer);
 }
-
 static void start(eapm_http_client *client, eapm_http_transfer *transfer, void (*completed)(eapm_http_transfer *)) {
     curl_easy_setopt(transfer->easy, CURLOPT_SHARE, client->share);
     CURLMcode code = curl_multi_add_handle(client->multi, transfer->easy);
-    if (code == CURLM_OK) {
-        transfer->next = client->active;
-        client->active = transfer;
+    if (code != CURLM_OK) {
+        snprintf(transfer->error_text, sizeof transfer->error_text, "curl_multi_add_handle: %s", curl_multi_strerror(code));
+        finish(client, transfer, CURLE_FAILED_INIT, completed);
         return;
     }
-    snprintf(transfer->error_text, sizeof transfer->error_text, "curl_multi_add_handle: %s", curl_multi_strerror(code));
-    finish(client, transfer, CURLE_FAILED_INIT, completed);
+    transfer->next = client->active;
+    client->active = transfer;
 }
 
-// curl cannot empty a multi handle's connection cache: a new multi and share handle replace
-// the old ones, whose cleanup closes every connection and forgets every TLS session.
+// curl cannot empty a multi handle's connection cache: new multi and share handles replace the
+// old ones, whose cleanup closes every connection and forgets every TLS session.
 static void replace_pool(eapm_http_client *client) {
     CURLM *multi, *old;
     CURLSH *share;
@@ -241,7 +212,6 @@ static int take_requests(eapm_http_client *client, void (*completed)(eapm_http_t
     eapm_buffer_free(&ids);
     return !stopped;
 }
-
 void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_transfer *)) {
     while (take_requests(client, completed)) {
         if (client->dropping && !client->active) {

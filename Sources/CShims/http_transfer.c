@@ -1,9 +1,4 @@
-#include "eapm_shims.h"
 #include "internal.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 static size_t on_body(char *data, size_t size, size_t count, void *user) {
     eapm_http_transfer *transfer = user;
@@ -14,7 +9,6 @@ static size_t on_body(char *data, size_t size, size_t count, void *user) {
     }
     return eapm_buffer_append(&transfer->body, data, bytes) ? bytes : 0;
 }
-
 static size_t on_header(char *data, size_t size, size_t count, void *user) {
     eapm_http_transfer *transfer = user;
     size_t bytes = size * count;
@@ -23,17 +17,17 @@ static size_t on_header(char *data, size_t size, size_t count, void *user) {
     if (transfer->header_lines.count + bytes > 64 * 1024) return 0;
     return eapm_buffer_append(&transfer->header_lines, data, bytes) ? bytes : 0;
 }
-
-eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, const char *method, const char *url,
-                                              const uint8_t *body, size_t body_count, long connect_timeout_ms,
-                                              size_t max_response_bytes, eapm_error *error) {
+eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, uint64_t id, const char *method,
+                                              const char *url, const uint8_t *body, size_t body_count,
+                                              long connect_timeout_ms, size_t max_response_bytes, eapm_error *error) {
     eapm_http_transfer *transfer = calloc(1, sizeof *transfer);
-    if (!transfer || !(transfer->easy = eapm_http_take_easy(client, &transfer->id))) {
+    if (!transfer || !(transfer->easy = eapm_http_take_easy(client))) {
         free(transfer);
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "out of memory for an HTTP transfer");
         return NULL;
     }
     transfer->client = client;
+    transfer->id = id;
     transfer->max_response = max_response_bytes;
     CURL *easy = transfer->easy;
     CURLcode code = curl_easy_setopt(easy, CURLOPT_URL, url);
@@ -80,7 +74,6 @@ eapm_http_transfer *eapm_http_transfer_create(eapm_http_client *client, const ch
     }
     return transfer;
 }
-
 eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char *line, eapm_error *error) {
     if (strchr(line, '\r') || strchr(line, '\n'))
         return eapm_fail(error, EAPM_ERR_USAGE, 0, "a header line may not contain CR or LF");
@@ -89,7 +82,6 @@ eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char
     transfer->headers = headers;
     return EAPM_OK;
 }
-
 eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *access_key_id,
                                       const char *secret_access_key, const char *region, const char *service,
                                       eapm_error *error) {
@@ -103,8 +95,6 @@ eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *
     if (code != CURLE_OK) return eapm_fail(error, EAPM_ERR_CURL, code, "SigV4 setup: %s", curl_easy_strerror(code));
     return EAPM_OK;
 }
-
-uint64_t eapm_http_transfer_id(const eapm_http_transfer *transfer) { return transfer->id; }
 
 // What Swift needs to tell failures apart (a retry is only for some); the rest is EAPM_ERR_CURL.
 static const struct { CURLcode curl; eapm_code code; } code_map[] = {
@@ -122,24 +112,22 @@ static const struct { CURLcode curl; eapm_code code; } code_map[] = {
 static eapm_code map_curl_code(const eapm_http_transfer *transfer, eapm_error *error) {
     CURLcode result = transfer->result;
     const char *detail = transfer->error_text[0] ? transfer->error_text : curl_easy_strerror(result);
+    eapm_code code = EAPM_ERR_CURL;
     if (result == CURLE_OK) return EAPM_OK;
     if (result == CURLE_ABORTED_BY_CALLBACK) // what the loop sets on a cancelled attempt
         return eapm_fail(error, EAPM_ERR_CANCELLED, result, "the request was cancelled");
     if (result == CURLE_WRITE_ERROR && transfer->body_too_large)
         return eapm_fail(error, EAPM_ERR_TOO_LARGE, result, "response body exceeds %zu bytes", transfer->max_response);
     if (result == CURLE_WRITE_ERROR) return eapm_fail(error, EAPM_ERR_NOMEM, result, "storing the response failed: %s", detail);
-    eapm_code code = EAPM_ERR_CURL;
     for (size_t i = 0; i < sizeof code_map / sizeof *code_map; i++)
         if (code_map[i].curl == result) code = code_map[i].code;
     return eapm_fail(error, code, result, code == EAPM_ERR_TLS ? "TLS: %s" : "%s", detail);
 }
-
 static int64_t info_us(CURL *easy, CURLINFO info) {
-    curl_off_t value = 0;
+    curl_off_t value = 0; // microseconds, or Retry-After's seconds (curl parses both of its forms)
     curl_easy_getinfo(easy, info, &value);
     return (int64_t)value;
 }
-
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error) {
     memset(result, 0, sizeof *result);
     CURL *easy = transfer->easy;
@@ -150,19 +138,14 @@ eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_htt
     result->headers_count = transfer->header_lines.count;
     result->name_lookup_us = info_us(easy, CURLINFO_NAMELOOKUP_TIME_T);
     result->connect_us = info_us(easy, CURLINFO_CONNECT_TIME_T);
-    result->connected = result->connect_us > 0;
     result->tls_us = info_us(easy, CURLINFO_APPCONNECT_TIME_T);
     result->first_byte_us = info_us(easy, CURLINFO_STARTTRANSFER_TIME_T);
     result->total_us = info_us(easy, CURLINFO_TOTAL_TIME_T);
-    curl_off_t retry_after = 0; // seconds; curl parses both of the header's forms
-    curl_easy_getinfo(easy, CURLINFO_RETRY_AFTER, &retry_after);
-    result->retry_after_seconds = retry_after > 0 ? (long)retry_after : 0;
+    result->retry_after_seconds = (long)info_us(easy, CURLINFO_RETRY_AFTER);
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &result->new_connections);
     return map_curl_code(transfer, error);
 }
-
 void *eapm_http_transfer_context(const eapm_http_transfer *transfer) { return transfer->context; }
-
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context) { transfer->context = context; }
 
 void eapm_http_transfer_destroy(eapm_http_transfer *transfer) {

@@ -1,7 +1,5 @@
-#include "eapm_shims.h"
 #include "internal.h"
 
-#include <stdlib.h>
 #include <zlib.h>
 
 struct eapm_inflater {
@@ -10,7 +8,6 @@ struct eapm_inflater {
 
 // Indexed by eapm_inflate_format: gzip, zlib, raw, and gzip or zlib (zlib's +32).
 static const int window_bits[] = {15 + 16, 15, -15, 15 + 32};
-
 eapm_inflater *eapm_inflater_create(eapm_error *error) {
     eapm_inflater *inflater = calloc(1, sizeof *inflater);
     if (!inflater) {
@@ -25,7 +22,6 @@ eapm_inflater *eapm_inflater_create(eapm_error *error) {
     }
     return inflater;
 }
-
 eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, const uint8_t *input, size_t count,
                        size_t max_output, eapm_buffer *output, eapm_error *error) {
     output->count = 0;
@@ -83,7 +79,6 @@ eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, cons
     if (code != EAPM_OK) output->count = 0;
     return code;
 }
-
 void eapm_inflater_destroy(eapm_inflater *inflater) {
     if (!inflater) return;
     inflateEnd(&inflater->stream);

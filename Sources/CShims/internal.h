@@ -7,21 +7,47 @@
 #include <curl/curl.h>
 #include <openssl/x509.h>
 #include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
 
 /// Makes room for `extra` more bytes; 0 when out of memory.
-int eapm_buffer_reserve(eapm_buffer *buffer, size_t extra);
+static inline int eapm_buffer_reserve(eapm_buffer *buffer, size_t extra) {
+    if (extra <= buffer->capacity - buffer->count) return 1;
+    if (extra > SIZE_MAX / 2 - buffer->count) return 0;
+    size_t capacity = buffer->capacity ? buffer->capacity : 4096;
+    while (capacity < buffer->count + extra) capacity *= 2;
+    uint8_t *bytes = realloc(buffer->bytes, capacity);
+    if (!bytes) return 0;
+    buffer->bytes = bytes;
+    buffer->capacity = capacity;
+    return 1;
+}
 /// Appends; 0 when out of memory.
-int eapm_buffer_append(eapm_buffer *buffer, const void *bytes, size_t count);
+static inline int eapm_buffer_append(eapm_buffer *buffer, const void *bytes, size_t count) {
+    if (count == 0) return 1;
+    if (!eapm_buffer_reserve(buffer, count)) return 0;
+    memcpy(buffer->bytes + buffer->count, bytes, count);
+    buffer->count += count;
+    return 1;
+}
 /// Fills `error` and returns `code`.
-eapm_code eapm_fail(eapm_error *error, eapm_code code, int library_code, const char *format, ...)
-    __attribute__((format(printf, 4, 5)));
+static inline __attribute__((format(printf, 4, 5))) eapm_code eapm_fail(eapm_error *error, eapm_code code,
+                                                                       int library_code, const char *format, ...) {
+    error->code = code;
+    error->library_code = library_code;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(error->message, sizeof error->message, format, args);
+    va_end(args);
+    return code;
+}
 
 // MARK: - HTTP: http_client.c (the client, its loop), http_transfer.c (one request)
-
 struct eapm_http_transfer {
     eapm_http_client *client;
     CURL *easy;
-    uint64_t id;
+    uint64_t id;               // the caller's, for cancelling
     struct curl_slist *headers;
     size_t max_response;
     void *context;
@@ -32,21 +58,20 @@ struct eapm_http_transfer {
     eapm_http_transfer *next; // in at most one of the client's lists
 };
 
-// One client = one curl multi handle driven by one loop thread. Other threads hand over
-// transfers, cancellations and drops under `lock` and wake the loop; curl calls on the multi and
-// its easy handles (while attached) are the loop thread's, which replaces `multi` under the lock.
+// One curl multi handle driven by one loop thread. Other threads hand over attempts, cancellations
+// and drops under `lock` and wake the loop, which alone calls curl on the multi and its easy
+// handles (while attached) and replaces `multi` under the lock.
 struct eapm_http_client {
     pthread_mutex_t lock;
     CURLM *multi;
     eapm_http_transfer *submitted;
     eapm_buffer cancelled_ids; // uint64_t
     int drop_requested, stopped;
-    // Easy handles of finished transfers, reset, for the next ones: a new handle costs a resolver
-    // (c-ares reads resolv.conf and allocates its tables: ~25 us), a reused one nothing.
+    // Reset handles of finished transfers: a new one costs a resolver (c-ares reads resolv.conf
+    // and allocates its tables: ~25 us), a reused one nothing.
     CURL *idle_easies[8];
     int idle_count;
     long easies_made;
-    uint64_t last_id;
     // The loop thread's:
     CURLSH *share;             // TLS sessions, names; on an easy handle only while it runs
     eapm_http_transfer *queued; // taken, held back while a drop waits for `active` to end
@@ -59,8 +84,8 @@ struct eapm_http_client {
     int verify_peer;
 };
 
-/// An idle or new easy handle, and a new transfer id. Thread-safe.
-CURL *eapm_http_take_easy(eapm_http_client *client, uint64_t *id);
+/// An idle or a new easy handle. Thread-safe.
+CURL *eapm_http_take_easy(eapm_http_client *client);
 /// Resets a finished transfer's handle and keeps it for the next. Thread-safe.
 void eapm_http_give_back_easy(eapm_http_client *client, CURL *easy);
 /// curl's SSL_CTX callback: trust the client's store.

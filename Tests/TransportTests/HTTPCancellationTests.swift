@@ -3,7 +3,7 @@ import Testing
 import Transport
 
 /// Cancellation and dropping connections, against real loopback servers. The tests wait for what
-/// the server sees, never for a time; the time limits only end a broken run.
+/// the server sees, never for a time; timeouts (10 s) and the time limit only end a broken run.
 @Suite("HTTP client: cancellation and dropped connections", .timeLimit(.minutes(1)))
 struct HTTPCancellationTests {
     @Test("cancelling a request the server never answers resumes the caller with .cancelled and closes the connection")
@@ -11,7 +11,7 @@ struct HTTPCancellationTests {
         let client = try HTTPClient()
         try await TestHTTPServer.with(behaviour: { _, _ in .hang }) { server in
             let request = Task {
-                try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(30)))
+                try await client.execute(HTTPRequest(url: "http://127.0.0.1:\(server.port)/", timeout: .seconds(10)))
             }
             await server.waitUntil { $0.requests.count == 1 }
             request.cancel()
@@ -46,13 +46,14 @@ struct HTTPCancellationTests {
                 return try await client.execute(
                     HTTPRequest(
                         url: "http://127.0.0.1:\(server.port)/",
-                        retry: RetryPolicy(maxAttempts: 5, initialDelay: .seconds(600), maxDelay: .seconds(600))),
+                        retry: RetryPolicy(maxAttempts: 2, initialDelay: .seconds(10), maxDelay: .seconds(10))),
                     random: &random)
             }
             for await _ in decided { break }
             request.cancel()
             let error = try await #require(throws: TransportError.self) { try await request.value }
             #expect(error.code == .cancelled)
+            #expect(error.message == "cancelled while waiting to retry", "stopped in the wait, not at the next attempt")
             #expect(server.requests.count == 1)
         }
     }

@@ -6,11 +6,11 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 #pragma clang assume_nonnull begin
 
 // MARK: - Errors
-
 typedef enum {
     EAPM_OK = 0,
     EAPM_ERR_NOMEM,          // an allocation failed
@@ -30,16 +30,13 @@ typedef enum {
     EAPM_ERR_CURL,           // any other libcurl failure
 } eapm_code;
 
-enum { EAPM_MESSAGE_CAPACITY = 256 };
-
 typedef struct {
     eapm_code code;
     int library_code; // zlib's Z_* or curl's CURLcode, 0 where none applies
-    char message[EAPM_MESSAGE_CAPACITY];
+    char message[256];
 } eapm_error;
 
 // MARK: - Growable byte buffer
-
 typedef struct {
     uint8_t *_Nullable bytes;
     size_t count;
@@ -47,13 +44,14 @@ typedef struct {
 } eapm_buffer;
 
 /// Frees the buffer's storage and empties it.
-void eapm_buffer_free(eapm_buffer *buffer);
+static inline void eapm_buffer_free(eapm_buffer *buffer) {
+    free(buffer->bytes);
+    *buffer = (eapm_buffer){0};
+}
 
 // MARK: - Streaming gzip encoder
-
 typedef struct eapm_gzip eapm_gzip;
-
-/// A gzip (RFC 1952) encoder at `level` (0-9, -1 for zlib's default). Null on failure.
+/// A gzip (RFC 1952) encoder at `level` (0-9, -1 for zlib's default; the caller checks it). Null on failure.
 eapm_gzip *_Nullable eapm_gzip_create(int level, eapm_error *error);
 /// Compresses `count` bytes, appending whatever zlib emits to the encoder's output.
 eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *_Nullable bytes, size_t count, eapm_error *error);
@@ -66,7 +64,6 @@ eapm_code eapm_gzip_reset(eapm_gzip *gzip, eapm_error *error);
 void eapm_gzip_destroy(eapm_gzip *_Nullable gzip);
 
 // MARK: - Bounded inflater
-
 typedef enum {
     EAPM_INFLATE_GZIP = 0,   // RFC 1952 (Content-Encoding: gzip)
     EAPM_INFLATE_ZLIB = 1,   // RFC 1950 (Content-Encoding: deflate, as HTTP means it)
@@ -75,18 +72,15 @@ typedef enum {
 } eapm_inflate_format;
 
 typedef struct eapm_inflater eapm_inflater;
-
 eapm_inflater *_Nullable eapm_inflater_create(eapm_error *error);
 /// Inflates one whole stream of `format` into `output` (replacing its contents). Fails with
-/// EAPM_ERR_TOO_LARGE as soon as the output would exceed `max_output`, before allocating it,
-/// with EAPM_ERR_TRUNCATED when the input ends early and EAPM_ERR_CORRUPT on bad data
-/// (trailing bytes after the stream included).
+/// EAPM_ERR_TOO_LARGE as soon as the output would pass `max_output` (before allocating it), with
+/// EAPM_ERR_TRUNCATED when the input ends early, EAPM_ERR_CORRUPT on bad data or trailing bytes.
 eapm_code eapm_inflate(eapm_inflater *inflater, eapm_inflate_format format, const uint8_t *_Nullable input,
                        size_t count, size_t max_output, eapm_buffer *output, eapm_error *error);
 void eapm_inflater_destroy(eapm_inflater *_Nullable inflater);
 
 // MARK: - HTTP client over libcurl: one submit is one attempt; retries are the caller's
-
 /// Once per process, before any other thread exists (curl_global_init is not thread-safe).
 eapm_code eapm_http_global_init(eapm_error *error);
 
@@ -99,7 +93,6 @@ typedef struct {
 
 typedef struct eapm_http_client eapm_http_client;
 typedef struct eapm_http_transfer eapm_http_transfer;
-
 /// Null on failure (bad CA PEM included).
 eapm_http_client *_Nullable eapm_http_client_create(const eapm_http_client_options *options, eapm_error *error);
 /// The loop, run by the client's one loop thread: hands each transfer whose attempt ended
@@ -109,25 +102,23 @@ void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_
 void eapm_http_client_stop(eapm_http_client *client);
 /// After `run` has returned, with no transfer submitted.
 void eapm_http_client_destroy(eapm_http_client *_Nullable client);
-/// How many curl handles the client has made (finished transfers hand theirs back). Thread-safe.
+/// How many curl handles the client has made (transfers hand theirs back for reuse). Thread-safe.
 long eapm_http_client_easies_made(eapm_http_client *client);
 /// Closes every kept-alive connection, forgets TLS sessions and resolved names, as soon as no
 /// attempt runs; attempts submitted meanwhile wait for that. Thread-safe.
 void eapm_http_client_drop_connections(eapm_http_client *client);
 
-/// A new request for `client` (which must outlive it). `body` is copied; `connect_timeout_ms`
-/// bounds each attempt's connect (0: none).
+/// A new request for `client` (which must outlive it), named `id` (unique in the client) for
+/// `eapm_http_client_cancel`. `body` is copied; `connect_timeout_ms` bounds each connect (0: none).
 eapm_http_transfer *_Nullable eapm_http_transfer_create(
-    eapm_http_client *client, const char *method, const char *url, const uint8_t *_Nullable body, size_t body_count,
-    long connect_timeout_ms, size_t max_response_bytes, eapm_error *error);
+    eapm_http_client *client, uint64_t id, const char *method, const char *url, const uint8_t *_Nullable body,
+    size_t body_count, long connect_timeout_ms, size_t max_response_bytes, eapm_error *error);
 /// Adds a request header line, "Name: value".
 eapm_code eapm_http_transfer_add_header(eapm_http_transfer *transfer, const char *line, eapm_error *error);
 /// Signs with AWS SigV4 for `region`/`service` (a session token is a header of the caller's).
 eapm_code eapm_http_transfer_sign_aws(eapm_http_transfer *transfer, const char *access_key_id,
                                       const char *secret_access_key, const char *region, const char *service,
                                       eapm_error *error);
-/// Unique within its client: what `eapm_http_client_cancel` names it by.
-uint64_t eapm_http_transfer_id(const eapm_http_transfer *transfer);
 /// Queues one attempt, bounded by `timeout_ms` (0: none). Thread-safe. The client owns the
 /// transfer until `run` hands it to `completed`; submit it again to retry.
 eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
@@ -135,27 +126,22 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
 /// Ends the attempt of transfer `id` if it is submitted or running: `run` hands it over failed
 /// with EAPM_ERR_CANCELLED. Any other id is ignored. Thread-safe.
 void eapm_http_client_cancel(eapm_http_client *client, uint64_t id);
-
 typedef struct {
     long status;                   // 0 when no response arrived
     const uint8_t *_Nullable body;
     size_t body_count;
     const char *_Nullable headers; // raw header lines of the last response, "\r\n"-separated
     size_t headers_count;
-    int connected;                 // a connection was made (a later timeout is no connect timeout)
     long retry_after_seconds;      // the answer's Retry-After, 0 when none
     int64_t name_lookup_us, connect_us, tls_us, first_byte_us, total_us; // curl's, from the start
     long new_connections;          // 0: the attempt reused a kept-alive connection
 } eapm_http_result;
-
 /// The outcome of the last attempt. Pointers live until the next submit or the destroy.
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error);
-/// The caller's pointer carried by the transfer.
-void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer);
+void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer); // the caller's
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *_Nullable context);
 /// Frees the transfer; its curl handle goes back to its client for the next transfer.
 void eapm_http_transfer_destroy(eapm_http_transfer *_Nullable transfer);
-
 #pragma clang assume_nonnull end
 
 #endif

@@ -11,6 +11,7 @@ public struct GzipStream: ~Copyable {
 
     /// - Parameter level: zlib level 0-9; 1 favours speed, which is what a Lambda wants.
     public init(level: Int = 1) throws(TransportError) {
+        guard (-1...9).contains(level) else { throw TransportError(code: .usage, message: "gzip level \(level) is not in -1...9") }
         var error = eapm_error()
         guard let encoder = eapm_gzip_create(Int32(level), &error) else { throw TransportError(error) }
         self.encoder = encoder

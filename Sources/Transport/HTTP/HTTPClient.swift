@@ -19,6 +19,8 @@ internal import Musl
 public final class HTTPClient: Sendable {
     private let handle: SendablePointer
     private let thread: pthread_t
+    /// Names transfers for cancelling them.
+    private let lastTransferID = Atomic<UInt64>(0)
 
     public init(tls: TLSConfiguration = TLSConfiguration(), maxConnections: Int = 8) throws(TransportError) {
         if let failure = Self.globalInitFailure { throw failure }
@@ -80,7 +82,8 @@ public final class HTTPClient: Sendable {
     public func execute(
         _ request: HTTPRequest, random: inout some RandomNumberGenerator
     ) async throws(TransportError) -> HTTPResponse {
-        let transfer = try HTTPTransfer(request, client: handle.pointer)
+        let id = lastTransferID.add(1, ordering: .relaxed).newValue
+        let transfer = try HTTPTransfer(request, id: id, client: handle.pointer)
         let schedule = RetrySchedule(policy: request.retry)
         var retryDelays: [Duration] = []
         var attempt = 1
@@ -94,7 +97,7 @@ public final class HTTPClient: Sendable {
             do {
                 try await Task.sleep(for: delay)
             } catch {
-                throw TransportError(code: .cancelled, message: "the request was cancelled")
+                throw TransportError(code: .cancelled, message: "cancelled while waiting to retry")
             }
             // A late wake-up can pass the deadline: then the last answer stands.
             if let deadline = request.deadline, deadline.hasPassed { break }

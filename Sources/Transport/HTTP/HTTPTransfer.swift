@@ -4,12 +4,14 @@ internal import CShims
 /// attempt, and freed (its curl handle back to the client) when that call ends.
 struct HTTPTransfer: ~Copyable {
     let pointer: OpaquePointer
+    let id: UInt64
 
-    init(_ request: HTTPRequest, client: OpaquePointer) throws(TransportError) {
+    /// The C transfer, named `id` for cancelling it.
+    init(_ request: HTTPRequest, id: UInt64, client: OpaquePointer) throws(TransportError) {
         var error = eapm_error()
         let created = request.body.withUnsafeBufferPointer { body in
             eapm_http_transfer_create(
-                client, request.method, request.url, body.baseAddress, body.count,
+                client, id, request.method, request.url, body.baseAddress, body.count,
                 Int(request.connectTimeout?.milliseconds ?? 0), request.maxResponseBytes, &error)
         }
         guard let transfer = created else { throw TransportError(error) }
@@ -36,11 +38,10 @@ struct HTTPTransfer: ~Copyable {
             throw error
         }
         pointer = transfer
+        self.id = id
     }
 
     deinit { eapm_http_transfer_destroy(pointer) }
-
-    var id: UInt64 { eapm_http_transfer_id(pointer) }
 
     /// How the last attempt ended.
     var outcome: AttemptOutcome {
@@ -49,7 +50,7 @@ struct HTTPTransfer: ~Copyable {
         let code = eapm_http_transfer_result(pointer, &result, &error)
         return AttemptOutcome(
             status: Int(result.status), failure: code == EAPM_OK ? nil : TransportError.Code(code),
-            connected: result.connected != 0, retryAfterSeconds: Int(result.retry_after_seconds))
+            connected: result.connect_us > 0, retryAfterSeconds: Int(result.retry_after_seconds))
     }
 
     /// The last attempt's answer, or why none came.

@@ -40,7 +40,9 @@ final class TestHTTPServer: Sendable {
     private struct State {
         var seen = Seen()
         var deferredReplies: [@Sendable () -> Void] = []
-        var waiters: [(condition: @Sendable (Seen) -> Bool, continuation: CheckedContinuation<Void, Never>)] = []
+        var deferredReleased = false
+        var waiters: [Int: (condition: @Sendable (Seen) -> Bool, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var lastWaiter = 0
     }
 
     private let group: MultiThreadedEventLoopGroup
@@ -51,23 +53,34 @@ final class TestHTTPServer: Sendable {
     var connectionCount: Int { state.withLock { $0.seen.connections } }
     var requests: [Request] { state.withLock { $0.seen.requests } }
 
-    /// Returns once what the server has seen satisfies `condition`.
+    /// Returns once what the server has seen satisfies `condition`, or the task is cancelled (a
+    /// test past its time limit).
     func waitUntil(_ condition: @escaping @Sendable (Seen) -> Bool) async {
-        await withCheckedContinuation { continuation in
-            state.withLock { state in
-                if condition(state.seen) {
-                    continuation.resume()
-                } else {
-                    state.waiters.append((condition, continuation))
+        let id = state.withLock { state in
+            state.lastWaiter += 1
+            return state.lastWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                state.withLock { state in
+                    if condition(state.seen) || Task.isCancelled {
+                        continuation.resume()
+                    } else {
+                        state.waiters[id] = (condition, continuation)
+                    }
                 }
             }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 
-    /// Sends the answers held back by `.deferred` replies.
+    /// Sends the answers held back by `.deferred` replies, and from now on answers them at once
+    /// (a request is seen before its reply is held).
     func releaseDeferred() {
         let replies = state.withLock { state in
             defer { state.deferredReplies = [] }
+            state.deferredReleased = true
             return state.deferredReplies
         }
         for reply in replies { reply() }
@@ -120,17 +133,20 @@ final class TestHTTPServer: Sendable {
         state.withLock { state in
             let result = change(&state.seen)
             let seen = state.seen
-            state.waiters.removeAll { waiter in
-                guard waiter.condition(seen) else { return false }
+            for (id, waiter) in state.waiters where waiter.condition(seen) {
+                state.waiters[id] = nil
                 waiter.continuation.resume()
-                return true
             }
             return result
         }
     }
 
     fileprivate func holdReply(_ reply: @escaping @Sendable () -> Void) {
-        state.withLock { $0.deferredReplies.append(reply) }
+        let released = state.withLock { state in
+            if !state.deferredReleased { state.deferredReplies.append(reply) }
+            return state.deferredReleased
+        }
+        if released { reply() }
     }
 
     /// Lets the child initialiser reach the server, which exists only once bound.
