@@ -96,17 +96,18 @@ final class ConnectionRegistry<Inbound: Sendable, Outbound: Sendable>: Sendable 
 
     private let state = NIOLockedValueBox(State())
 
-    struct Closed: Error {}
-
-    /// Makes and holds a new connection; after `closeAll()` it throws instead, before a
-    /// `NIOAsyncChannel` exists, and SwiftNIO closes the socket.
+    /// Makes and holds a new connection. After `closeAll()` it is closed at once instead: in a
+    /// task of its own, the only way to close a `NIOAsyncChannel` (a failed child initializer
+    /// would leave SwiftNIO's accepted channel unclosed).
     func accept(_ make: () throws -> Connection) throws -> Connection {
-        try state.withLockedValue { state in
-            guard !state.closed else { throw Closed() }
-            let connection = try make()
+        let connection = try make()
+        let held = state.withLockedValue { state in
+            guard !state.closed else { return false }
             state.unclaimed[ObjectIdentifier(connection.channel)] = connection
-            return connection
+            return true
         }
+        if !held { Task { try? await connection.executeThenClose { _, _ in } } }
+        return connection
     }
 
     /// The connection's number in accept order (from 1) if the caller now owns it and must serve
