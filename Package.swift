@@ -43,7 +43,11 @@ let package = Package(
         // MARK: The product's modules: Main -> Lifecycle -> (HTTPServer ->) Transport -> CShims
         .target(name: "CShims", dependencies: ["CZlib", "CCurl", "COpenSSL"]),
         .target(name: "JSON", swiftSettings: extensionSwiftSettings),
-        .target(name: "Transport", dependencies: ["CShims", "JSON"], swiftSettings: extensionSwiftSettings),
+        // NIOLock where ThreadSanitizer must see the lock (Mutex's futex is invisible to it).
+        .target(
+            name: "Transport",
+            dependencies: ["CShims", "JSON", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            swiftSettings: extensionSwiftSettings),
         // The one HTTP server: the extension's receiver and telemetry listener, lambda-sim's endpoints.
         .target(
             name: "HTTPServer",
@@ -64,6 +68,7 @@ let package = Package(
                 "Transport", "JSON", "HTTPServer",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: extensionSwiftSettings
@@ -89,6 +94,7 @@ let package = Package(
                 "COpenSSL",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -115,6 +121,7 @@ let package = Package(
             name: "TransportTests",
             dependencies: [
                 "Transport", "TestSupport",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -128,6 +135,7 @@ let package = Package(
                 "Lifecycle", "LambdaSim", "HTTPServer", "Transport", "TestSupport", .product(name: "Logging", package: "swift-log"),
                 // The receiver's unit tests bind it on an event loop of their own.
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

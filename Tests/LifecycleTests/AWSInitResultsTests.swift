@@ -1,6 +1,6 @@
 @testable import Lifecycle
 import Logging
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import Transport
 
@@ -87,9 +87,9 @@ struct AWSInitResultsTests {
 }
 
 private final class CapturedLines: Sendable {
-    private let lines = Mutex<[String]>([])
-    var all: [String] { lines.withLock { $0 } }
-    func append(_ line: String) { lines.withLock { $0.append(line) } }
+    private let lines = NIOLockedValueBox<[String]>([])
+    var all: [String] { lines.withLockedValue { $0 } }
+    func append(_ line: String) { lines.withLockedValue { $0.append(line) } }
 }
 
 private struct CapturingHandler: LogHandler {

@@ -1,7 +1,7 @@
 import HTTPServer
 @testable import LambdaSim
 @testable import Lifecycle
-import Synchronization
+import NIOConcurrencyHelpers
 import Testing
 import Transport
 
@@ -10,9 +10,9 @@ import Transport
 struct RegistrationTests {
     /// The bodies of the register requests the server saw, in order.
     final class Seen: Sendable {
-        private let bodies = Mutex<[String]>([])
-        var all: [String] { bodies.withLock { $0 } }
-        func append(_ body: [UInt8]) { bodies.withLock { $0.append(String(decoding: body, as: UTF8.self)) } }
+        private let bodies = NIOLockedValueBox<[String]>([])
+        var all: [String] { bodies.withLockedValue { $0 } }
+        func append(_ body: [UInt8]) { bodies.withLockedValue { $0.append(String(decoding: body, as: UTF8.self)) } }
     }
 
     /// A platform that refuses INVOKE for extensions (Lambda Managed Instances) with `errorType`.

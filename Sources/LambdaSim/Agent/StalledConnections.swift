@@ -1,10 +1,10 @@
 import Glibc
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Connections a probe opened and left half-sent, as a slow or broken client does; closed when
 /// the simulation ends.
 final class StalledConnections: Sendable {
-    private let descriptors = Mutex<[Int32]>([])
+    private let descriptors = NIOLockedValueBox<[Int32]>([])
 
     /// Connects to 127.0.0.1:`port` and sends `bytes` (an incomplete request); false if it could not.
     func open(port: Int, sending bytes: [UInt8]) -> Bool {
@@ -21,11 +21,11 @@ final class StalledConnections: Sendable {
             close(descriptor)
             return false
         }
-        descriptors.withLock { $0.append(descriptor) }
+        descriptors.withLockedValue { $0.append(descriptor) }
         return true
     }
 
     func closeAll() {
-        for descriptor in descriptors.withLock({ list in defer { list.removeAll() }; return list }) { close(descriptor) }
+        for descriptor in descriptors.withLockedValue({ list in defer { list.removeAll() }; return list }) { close(descriptor) }
     }
 }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import NIOConcurrencyHelpers
 
 #if canImport(Glibc)
 import Glibc
@@ -10,14 +10,14 @@ final class ExtensionChildProcess: Sendable {
     /// Foundation's `Process` is not `Sendable`; it is only touched under this lock.
     private struct Box: @unchecked Sendable { let process: Process }
 
-    private let box: Mutex<Box>
+    private let box: NIOLockedValueBox<Box>
     let pid: Int32
     /// Its exit status, or the negated number of the signal that ended it.
     let exited: OneShotEvent<Int32>
-    private let peakRSS = Mutex<Int?>(nil)
+    private let peakRSS = NIOLockedValueBox<Int?>(nil)
 
     private init(process: Process, exited: OneShotEvent<Int32>) {
-        box = Mutex(Box(process: process))
+        box = NIOLockedValueBox(Box(process: process))
         pid = process.processIdentifier
         self.exited = exited
     }
@@ -70,12 +70,12 @@ final class ExtensionChildProcess: Sendable {
     @discardableResult
     func samplePeakRSS() -> Int? {
         if let reading = Self.readVmHWM(pid: pid) {
-            peakRSS.withLock { $0 = max($0 ?? 0, reading) }
+            peakRSS.withLockedValue { $0 = max($0 ?? 0, reading) }
         }
-        return peakRSS.withLock { $0 }
+        return peakRSS.withLockedValue { $0 }
     }
 
-    var peakRSSKB: Int? { peakRSS.withLock { $0 } }
+    var peakRSSKB: Int? { peakRSS.withLockedValue { $0 } }
 
     static func readVmHWM(pid: Int32) -> Int? {
         readStatus(pid: pid, field: "VmHWM")

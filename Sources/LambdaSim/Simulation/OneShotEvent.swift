@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Something that happens at most once (the extension registered, its n-th `/event/next`, its
 /// exit), awaited with a bound. Waiting is how the simulator synchronises with the extension;
@@ -19,13 +19,13 @@ final class OneShotEvent<Value: Sendable>: Sendable {
         case waiting(Int)
     }
 
-    private let state = Mutex<State>(.pending(waiters: [:], nextID: 0))
+    private let state = NIOLockedValueBox<State>(.pending(waiters: [:], nextID: 0))
 
     init() {}
 
     /// The value, if it has happened.
     var value: Value? {
-        state.withLock { state in
+        state.withLockedValue { state in
             if case .done(let value) = state { return value }
             return nil
         }
@@ -38,7 +38,7 @@ final class OneShotEvent<Value: Sendable>: Sendable {
     func abandon() { finish(nil) }
 
     private func finish(_ value: Value?) {
-        let waiters: [Waiter] = state.withLock { state in
+        let waiters: [Waiter] = state.withLockedValue { state in
             guard case .pending(let waiters, _) = state else { return [] }
             state = .done(value)
             return Array(waiters.values)
@@ -52,7 +52,7 @@ final class OneShotEvent<Value: Sendable>: Sendable {
     /// Waits until it happens (its value), or nil after `timeoutMs` or when abandoned.
     func wait(timeoutMs: Int?) async -> Value? {
         await withCheckedContinuation { (continuation: CheckedContinuation<Value?, Never>) in
-            let outcome: WaitOutcome = state.withLock { state in
+            let outcome: WaitOutcome = state.withLockedValue { state in
                 switch state {
                 case .done(let value):
                     return .ready(value)
@@ -75,7 +75,7 @@ final class OneShotEvent<Value: Sendable>: Sendable {
     }
 
     private func expire(_ id: Int) {
-        let waiter: Waiter? = state.withLock { state in
+        let waiter: Waiter? = state.withLockedValue { state in
             guard case .pending(var waiters, let nextID) = state, let waiter = waiters.removeValue(forKey: id) else {
                 return nil
             }

@@ -1,7 +1,7 @@
 import HTTPServer
 import Foundation
 import JSON
-import Synchronization
+import NIOConcurrencyHelpers
 import Transport
 
 /// A stand-in APM Server: records every request (headers, and each ndjson line of the inflated
@@ -19,7 +19,7 @@ public final class APMServerSink: Sendable {
         var requestsOnDeadConnections = 0
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     private let clock: SimulationClock
     private let server: HTTPServer
     /// In TLS mode, what clients connect to; it relays to `server`.
@@ -47,9 +47,9 @@ public final class APMServerSink: Sendable {
     }
 
     static func start(tls: SinkTLS?, clock: SimulationClock) async throws -> APMServerSink {
-        let box = Mutex<APMServerSink?>(nil)
+        let box = NIOLockedValueBox<APMServerSink?>(nil)
         let server = try await HTTPServer.start { request in
-            guard let sink = box.withLock({ $0 }) else { return .close }
+            guard let sink = box.withLockedValue({ $0 }) else { return .close }
             return await sink.handle(request)
         }
         let terminator: TLSTerminator?
@@ -60,7 +60,7 @@ public final class APMServerSink: Sendable {
             throw error
         }
         let sink = APMServerSink(server: server, terminator: terminator, clock: clock)
-        box.withLock { $0 = sink }
+        box.withLockedValue { $0 = sink }
         return sink
     }
 
@@ -71,43 +71,43 @@ public final class APMServerSink: Sendable {
 
     /// How the sink answers from now on.
     public func setBehaviour(_ behaviour: SinkBehaviour) {
-        state.withLock { $0.behaviour = behaviour }
+        state.withLockedValue { $0.behaviour = behaviour }
     }
 
-    public var behaviour: SinkBehaviour { state.withLock { $0.behaviour } }
+    public var behaviour: SinkBehaviour { state.withLockedValue { $0.behaviour } }
 
     /// Which invocation later requests are counted against (nil: init or shutdown).
     func setInvocation(_ invocation: Int?) {
-        state.withLock { $0.invocation = invocation }
+        state.withLockedValue { $0.invocation = invocation }
     }
 
     /// Every request so far, in arrival order.
-    public var requests: [SinkRequest] { state.withLock { $0.requests } }
+    public var requests: [SinkRequest] { state.withLockedValue { $0.requests } }
 
     /// Every connection open now goes silently dead, as a restored SnapStart copy finds the
     /// connections its snapshot had: a request on one is read and never answered. New ones work.
     /// A TLS sink's connections are its terminator's and are not affected.
     func killOpenConnections() {
         let accepted = server.connectionsAccepted
-        state.withLock { $0.deadUpTo = accepted }
+        state.withLockedValue { $0.deadUpTo = accepted }
     }
 
     /// Requests that came on a connection killed by `killOpenConnections()`.
-    public var requestsOnDeadConnections: Int { state.withLock { $0.requestsOnDeadConnections } }
+    public var requestsOnDeadConnections: Int { state.withLockedValue { $0.requestsOnDeadConnections } }
 
     /// The most requests the sink was handling at once (from arrival to answer).
-    public var mostRequestsAtOnce: Int { state.withLock { $0.mostInProgress } }
+    public var mostRequestsAtOnce: Int { state.withLockedValue { $0.mostInProgress } }
 
     // MARK: Answering
 
     private func handle(_ request: ServerRequest) async -> ServerAction {
-        let dead = state.withLock { state in
+        let dead = state.withLockedValue { state in
             guard request.connection <= state.deadUpTo else { return false }
             state.requestsOnDeadConnections += 1
             return true
         }
         if dead { return .ignore }
-        let (behaviour, invocation) = state.withLock { state in
+        let (behaviour, invocation) = state.withLockedValue { state in
             state.inProgress += 1
             state.mostInProgress = max(state.mostInProgress, state.inProgress)
             return (state.behaviour, state.invocation)
@@ -144,7 +144,7 @@ public final class APMServerSink: Sendable {
         }
         if case .respond(let response) = action { record.status = response.status }
         let finished = record
-        state.withLock { state in
+        state.withLockedValue { state in
             state.requests.append(finished)
             state.inProgress -= 1
         }

@@ -2,7 +2,7 @@ import HTTPServer
 import Foundation
 import NIOCore
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// What a `FaultyAPMServer` does to an intake request instead of answering it properly.
 public enum APMServerFault: String, Codable, Sendable, CaseIterable, CustomStringConvertible {
@@ -38,28 +38,28 @@ public final class FaultyAPMServer: Sendable {
     /// Pause after each byte of a `slowBytes` answer.
     static let slowBytePause = Duration.milliseconds(2)
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
     private let clock = SimulationClock()
     private let acceptLoop: AcceptLoop<ByteBuffer, ByteBuffer>
 
     private init(fault: APMServerFault, faultyRequests: Int, acceptLoop: AcceptLoop<ByteBuffer, ByteBuffer>) {
         self.fault = fault
-        self.state = Mutex(State(faultsLeft: faultyRequests))
+        self.state = NIOLockedValueBox(State(faultsLeft: faultyRequests))
         self.acceptLoop = acceptLoop
     }
 
     /// Listens on a free loopback port; the first `faultyRequests` intake requests get `fault`.
     public static func start(fault: APMServerFault, faultyRequests: Int) async throws -> FaultyAPMServer {
-        let box = Mutex<FaultyAPMServer?>(nil)
+        let box = NIOLockedValueBox<FaultyAPMServer?>(nil)
         let acceptLoop = try await AcceptLoop<ByteBuffer, ByteBuffer>.start(
             host: "127.0.0.1", port: 0, group: MultiThreadedEventLoopGroup.singleton,
             configure: { child in try Connection(wrappingChannelSynchronously: child) },
             serve: { connection, number in
-                guard let server = box.withLock({ $0 }) else { return }
+                guard let server = box.withLockedValue({ $0 }) else { return }
                 try await server.serve(connection, number: number)
             })
         let server = FaultyAPMServer(fault: fault, faultyRequests: faultyRequests, acceptLoop: acceptLoop)
-        box.withLock { $0 = server }
+        box.withLockedValue { $0 = server }
         return server
     }
 
@@ -69,9 +69,9 @@ public final class FaultyAPMServer: Sendable {
     }
 
     /// Every request so far, in arrival order; a faulted one has no status and no events.
-    public var requests: [SinkRequest] { state.withLock { $0.requests } }
+    public var requests: [SinkRequest] { state.withLockedValue { $0.requests } }
     /// How many intake requests got the fault.
-    public var faultsApplied: Int { state.withLock { $0.faultsApplied } }
+    public var faultsApplied: Int { state.withLockedValue { $0.faultsApplied } }
 
     // MARK: Serving
 
@@ -126,7 +126,7 @@ public final class FaultyAPMServer: Sendable {
     }
 
     private func takeFault() -> APMServerFault? {
-        state.withLock { state in
+        state.withLockedValue { state in
             guard state.faultsLeft > 0 else { return nil }
             state.faultsLeft -= 1
             state.faultsApplied += 1
@@ -163,7 +163,7 @@ public final class FaultyAPMServer: Sendable {
         let request = SinkRequest(
             method: head.method, path: head.target, headers: head.headers, events: events ?? [], status: status,
             behaviour: fault?.rawValue ?? "ok", invocation: nil, atMs: clock.elapsedMs(), bodyError: nil, connection: connection)
-        state.withLock { $0.requests.append(request) }
+        state.withLockedValue { $0.requests.append(request) }
     }
 }
 

@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// Races the three ways an invocation can end: the agent's flush, `platform.runtimeDone` for the
 /// request id, and the deadline timer. Signals come from the receiver's and the listener's event
@@ -31,10 +31,10 @@ final class InvocationEndSignal: Sendable {
         var agentFlushEndsInvocation: Bool { !(runtimeDoneExpected && otlpReceived) }
     }
 
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     func begin(requestID: String) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.requestID = requestID
             state.end = nil
             if let index = state.runtimeDoneEarly.firstIndex(where: { $0.requestID == requestID }) {
@@ -49,17 +49,17 @@ final class InvocationEndSignal: Sendable {
 
     /// Telemetry is subscribed: runtimeDone will tell when each invocation's runtime is done.
     func expectRuntimeDone() {
-        state.withLock { $0.runtimeDoneExpected = true }
+        state.withLockedValue { $0.runtimeDoneExpected = true }
     }
 
     /// An OpenTelemetry SDK exports here (configured so, or an OTLP export arrived): from now on
     /// only runtimeDone (or the deadline) ends an invocation, if runtimeDone is expected.
     func otlpReceived() {
-        state.withLock { $0.otlpReceived = true }
+        state.withLockedValue { $0.otlpReceived = true }
     }
 
     func agentFlushed() {
-        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLockedValue { state in
             guard state.agentFlushEndsInvocation else { return nil }
             guard state.requestID != nil else {
                 state.flushedWhileIdle = true
@@ -71,7 +71,7 @@ final class InvocationEndSignal: Sendable {
     }
 
     func runtimeDone(requestID: String, status: String) {
-        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLockedValue { state in
             guard requestID == state.requestID else {
                 if state.runtimeDoneEarly.count >= 8 { state.runtimeDoneEarly.removeFirst() }
                 state.runtimeDoneEarly.append((requestID, status))
@@ -83,7 +83,7 @@ final class InvocationEndSignal: Sendable {
     }
 
     func deadlineReached(requestID: String) {
-        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLock { state in
+        let waiter: CheckedContinuation<InvocationEnd, Never>? = state.withLockedValue { state in
             guard requestID == state.requestID else { return nil }
             return Self.end(&state, .deadlineReached)
         }
@@ -93,7 +93,7 @@ final class InvocationEndSignal: Sendable {
     /// Suspends until the current invocation ends (at once if it already has).
     func wait() async -> InvocationEnd {
         await withCheckedContinuation { continuation in
-            let ended: InvocationEnd? = state.withLock { state in
+            let ended: InvocationEnd? = state.withLockedValue { state in
                 if let end = state.end { return end }
                 state.waiter = continuation
                 return nil
@@ -104,7 +104,7 @@ final class InvocationEndSignal: Sendable {
 
     /// Back to idle once the run loop is done with the invocation.
     func finish() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.previousEnd = state.end
             state.requestID = nil
             state.end = nil

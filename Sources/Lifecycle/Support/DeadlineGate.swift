@@ -1,4 +1,4 @@
-import Synchronization
+import NIOConcurrencyHelpers
 import Transport
 
 /// A gate tasks can wait at until it opens or their deadline passes, whichever comes first: how
@@ -13,16 +13,16 @@ final class DeadlineGate: Sendable {
         var nextID: UInt64 = 0
     }
 
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     init(open: Bool) {
-        state = Mutex(State(isOpen: open))
+        state = NIOLockedValueBox(State(isOpen: open))
     }
 
-    var isOpen: Bool { state.withLock { $0.isOpen } }
+    var isOpen: Bool { state.withLockedValue { $0.isOpen } }
 
     func open() {
-        let waiters = state.withLock { state in
+        let waiters = state.withLockedValue { state in
             state.isOpen = true
             defer { state.waiters.removeAll() }
             return state.waiters
@@ -31,12 +31,12 @@ final class DeadlineGate: Sendable {
     }
 
     func close() {
-        state.withLock { $0.isOpen = false }
+        state.withLockedValue { $0.isOpen = false }
     }
 
     /// Returns once the gate is open, or when `deadline` passes.
     func wait(until deadline: Deadline) async {
-        let id: UInt64? = state.withLock { state in
+        let id: UInt64? = state.withLockedValue { state in
             guard !state.isOpen, !deadline.hasPassed else { return nil }
             defer { state.nextID += 1 }
             return state.nextID
@@ -48,7 +48,7 @@ final class DeadlineGate: Sendable {
             self.expire(id)
         }
         await withCheckedContinuation { continuation in
-            let resumeNow = state.withLock { state in
+            let resumeNow = state.withLockedValue { state in
                 if state.isOpen || state.expired.remove(id) != nil { return true }
                 state.waiters[id] = continuation
                 return false
@@ -59,7 +59,7 @@ final class DeadlineGate: Sendable {
     }
 
     private func expire(_ id: UInt64) {
-        let waiter: CheckedContinuation<Void, Never>? = state.withLock { state in
+        let waiter: CheckedContinuation<Void, Never>? = state.withLockedValue { state in
             if let waiter = state.waiters.removeValue(forKey: id) { return waiter }
             if !state.isOpen { state.expired.insert(id) }
             return nil

@@ -1,5 +1,6 @@
 package import HTTPServer
 package import Logging
+import NIOConcurrencyHelpers
 package import NIOCore
 import Synchronization
 
@@ -11,10 +12,10 @@ package final class TelemetryListener: Sendable {
     private let onEvents: @Sendable ([TelemetryEvent]) async -> Void
     private let logger: Logger
     private let malformed = Atomic<Int>(0)
-    private let recentBatches = Mutex(RecentDigests(capacity: 64))
+    private let recentBatches = NIOLockedValueBox(RecentDigests(capacity: 64))
 
     package var malformedBatches: Int { malformed.load(ordering: .relaxed) }
-    package var duplicateBatches: Int { recentBatches.withLock { $0.duplicates } }
+    package var duplicateBatches: Int { recentBatches.withLockedValue { $0.duplicates } }
 
     package init(logger: Logger, onEvents: @escaping @Sendable ([TelemetryEvent]) async -> Void) {
         self.logger = logger
@@ -30,7 +31,7 @@ package final class TelemetryListener: Sendable {
 
     func handle(_ request: ServerRequest) async -> ServerResponse {
         guard request.method == "POST" else { return .error(405, "POST telemetry batches here") }
-        guard recentBatches.withLock({ $0.insert(request.body) }) else {
+        guard recentBatches.withLockedValue({ $0.insert(request.body) }) else {
             logger.debug("duplicate telemetry batch skipped")
             return ServerResponse(status: 200)
         }

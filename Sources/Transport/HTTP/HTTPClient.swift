@@ -1,4 +1,5 @@
 internal import CShims
+import NIOConcurrencyHelpers
 import Synchronization
 
 #if canImport(Glibc)
@@ -188,11 +189,11 @@ private final class WaitingAttempt: Sendable {
 /// once submitted.
 private final class CancellationGate: Sendable {
     private enum State { case idle, submitted, cancelled }
-    private let state = Mutex(State.idle)
+    private let state = NIOLockedValueBox(State.idle)
 
     /// Runs `submit` (true once submitted), or `ifCancelled` if the task was cancelled first.
     func submitUnlessCancelled(_ submit: () -> Bool, ifCancelled: () -> Void) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state == .cancelled {
                 ifCancelled()
             } else if submit() {
@@ -202,7 +203,7 @@ private final class CancellationGate: Sendable {
     }
 
     func cancel(_ cancelSubmitted: () -> Void) {
-        state.withLock { state in
+        state.withLockedValue { state in
             if state == .submitted { cancelSubmitted() } else { state = .cancelled }
         }
     }

@@ -1,7 +1,7 @@
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import Synchronization
+import NIOConcurrencyHelpers
 
 /// A plain HTTP/1.1 server on a loopback port for the transport's tests: it answers each request
 /// as the test's behaviour says and counts the TCP connections it accepted and saw closed. Tests
@@ -47,22 +47,22 @@ final class TestHTTPServer: Sendable {
 
     private let group: MultiThreadedEventLoopGroup
     private let channel: any Channel
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
     let port: Int
 
-    var connectionCount: Int { state.withLock { $0.seen.connections } }
-    var requests: [Request] { state.withLock { $0.seen.requests } }
+    var connectionCount: Int { state.withLockedValue { $0.seen.connections } }
+    var requests: [Request] { state.withLockedValue { $0.seen.requests } }
 
     /// Returns once what the server has seen satisfies `condition`, or the task is cancelled (a
     /// test past its time limit).
     func waitUntil(_ condition: @escaping @Sendable (Seen) -> Bool) async {
-        let id = state.withLock { state in
+        let id = state.withLockedValue { state in
             state.lastWaiter += 1
             return state.lastWaiter
         }
         await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
-                state.withLock { state in
+                state.withLockedValue { state in
                     if condition(state.seen) || Task.isCancelled {
                         continuation.resume()
                     } else {
@@ -71,14 +71,14 @@ final class TestHTTPServer: Sendable {
                 }
             }
         } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
+            state.withLockedValue { $0.waiters.removeValue(forKey: id) }?.continuation.resume()
         }
     }
 
     /// Sends the answers held back by `.deferred` replies, and from now on answers them at once
     /// (a request is seen before its reply is held).
     func releaseDeferred() {
-        let replies = state.withLock { state in
+        let replies = state.withLockedValue { state in
             defer { state.deferredReplies = [] }
             state.deferredReleased = true
             return state.deferredReplies
@@ -130,7 +130,7 @@ final class TestHTTPServer: Sendable {
     }
 
     fileprivate func update<Result>(_ change: (inout Seen) -> Result) -> Result {
-        state.withLock { state in
+        state.withLockedValue { state in
             let result = change(&state.seen)
             let seen = state.seen
             for (id, waiter) in state.waiters where waiter.condition(seen) {
@@ -142,7 +142,7 @@ final class TestHTTPServer: Sendable {
     }
 
     fileprivate func holdReply(_ reply: @escaping @Sendable () -> Void) {
-        let released = state.withLock { state in
+        let released = state.withLockedValue { state in
             if !state.deferredReleased { state.deferredReplies.append(reply) }
             return state.deferredReleased
         }
