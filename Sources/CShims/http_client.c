@@ -160,7 +160,7 @@ static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLc
                    void (*completed)(eapm_http_transfer *)) {
     curl_multi_remove_handle(client->multi, transfer->easy); // fine for one never added
     curl_easy_setopt(transfer->easy, CURLOPT_SHARE, NULL);
-    transfer->result = result;
+    __atomic_store_n(&transfer->result, result, __ATOMIC_RELEASE); // the caller's acquire: see transfer_result
     completed(transfer);
 }
 static void start(eapm_http_client *client, eapm_http_transfer *transfer, void (*completed)(eapm_http_transfer *)) {

@@ -109,8 +109,7 @@ static const struct { CURLcode curl; eapm_code code; } code_map[] = {
     {CURLE_URL_MALFORMAT, EAPM_ERR_BAD_URL}, {CURLE_UNSUPPORTED_PROTOCOL, EAPM_ERR_BAD_URL},
 };
 
-static eapm_code map_curl_code(const eapm_http_transfer *transfer, eapm_error *error) {
-    CURLcode result = transfer->result;
+static eapm_code map_curl_code(const eapm_http_transfer *transfer, CURLcode result, eapm_error *error) {
     const char *detail = transfer->error_text[0] ? transfer->error_text : curl_easy_strerror(result);
     eapm_code code = EAPM_ERR_CURL;
     if (result == CURLE_OK) return EAPM_OK;
@@ -129,6 +128,8 @@ static int64_t info_us(CURL *easy, CURLINFO info) {
     return (int64_t)value;
 }
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error) {
+    // Acquires what the transport thread wrote before it released the attempt's result.
+    CURLcode code = __atomic_load_n(&transfer->result, __ATOMIC_ACQUIRE);
     memset(result, 0, sizeof *result);
     CURL *easy = transfer->easy;
     curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &result->status);
@@ -143,7 +144,7 @@ eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_htt
     result->total_us = info_us(easy, CURLINFO_TOTAL_TIME_T);
     result->retry_after_seconds = (long)info_us(easy, CURLINFO_RETRY_AFTER);
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &result->new_connections);
-    return map_curl_code(transfer, error);
+    return map_curl_code(transfer, code, error);
 }
 void *eapm_http_transfer_context(const eapm_http_transfer *transfer) { return transfer->context; }
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context) { transfer->context = context; }
