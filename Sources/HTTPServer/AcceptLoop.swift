@@ -138,7 +138,11 @@ final class ConnectionRegistry<Inbound: Sendable, Outbound: Sendable>: Sendable 
             }
             return (Array(state.unclaimed.values), Array(state.served.values))
         }
-        for connection in unclaimed { try? await connection.executeThenClose { _, _ in } }
-        for channel in served { try? await channel.close() }
+        // All at once: a thousand idle connections closed one after the other would outlast
+        // SHUTDOWN's budget. A served one's task ends when its channel closes.
+        for channel in served { channel.close(promise: nil) }
+        await withDiscardingTaskGroup { group in
+            for connection in unclaimed { group.addTask { try? await connection.executeThenClose { _, _ in } } }
+        }
     }
 }

@@ -7,16 +7,21 @@ import Transport
 public enum LambdaSimulator {
     /// Lambda's limit on init (all extensions and the runtime).
     static let initLimitMs = 10_000
-    /// What Lambda gives external extensions after SHUTDOWN before SIGKILL.
-    static let shutdownBudgetMs = 2_000
+    /// What Lambda gives external extensions after SHUTDOWN before SIGKILL; twice that for a
+    /// sanitized build (see `registrationFailureExitMs`).
+    static var shutdownBudgetMs: Int { isSanitized ? 4_000 : 2_000 }
+
+    /// The extension runs under AddressSanitizer or ThreadSanitizer (`make test-asan`, `make
+    /// test-tsan` set their options), several times slower than it ships.
+    static var isSanitized: Bool {
+        let host = ProcessInfo.processInfo.environment
+        return host["TSAN_OPTIONS"] != nil || host["ASAN_OPTIONS"] != nil
+    }
     /// How soon an extension whose registration failed is to have exited (counted from that
     /// registration), so that the function's init fails fast and says why. A sanitized build
     /// (`make test-asan`, `make test-tsan`: the sanitizer's options are set) gets twice as long:
     /// ThreadSanitizer alone adds about a second to a process's exit.
-    static var registrationFailureExitMs: Int {
-        let host = ProcessInfo.processInfo.environment
-        return host["TSAN_OPTIONS"] != nil || host["ASAN_OPTIONS"] != nil ? 4_000 : 2_000
-    }
+    static var registrationFailureExitMs: Int { isSanitized ? 4_000 : 2_000 }
 
     /// Runs the simulation to the end. Throws only when the simulation itself cannot run (a port,
     /// the binary cannot be started); a misbehaving extension is reported in `problems`.
