@@ -66,6 +66,8 @@ package actor Forwarder {
     /// The one task that sends the outbox, in order, while it runs: a batch sealed meanwhile goes
     /// with it, and a failed one keeps its place at the front.
     private var sender: Task<Void, Never>?
+    /// Whether the outbox is being sent, by `sender` or by a flush.
+    private var isSending = false
     /// Until when the sender may start sends: the latest deadline asked for.
     private var sendUntil = Deadline.now
     /// One send may go inside the grace period (SHUTDOWN's last chance): nothing comes after it.
@@ -254,8 +256,21 @@ package actor Forwarder {
     /// sender sends the outbox (until the server fails or the deadline passes).
     /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
     package func flush(until deadline: Deadline, lastChance: Bool = false) async {
-        ship(until: deadline, lastChance: lastChance)
-        await senderIdle.wait(until: deadline)
+        sealForShipping()
+        if lastChance { lastChanceRequested = true }
+        guard !isSending else {
+            // The sender takes what was just sealed along: wait for it, at most until `deadline`.
+            sendUntil = max(sendUntil, deadline)
+            await senderIdle.wait(until: deadline)
+            return
+        }
+        guard !outbox.isEmpty, !sendsHeld else { return }
+        // Nothing is being sent: this caller sends, with no task to hand over to and wait for
+        // (a flush is on the invocation's way to `/event/next`).
+        isSending = true
+        sendUntil = deadline
+        senderIdle.close()
+        await sendOutbox()
     }
 
     /// Starts shipping what is buffered and returns at once: the sender goes on until `deadline`
@@ -312,10 +327,11 @@ package actor Forwarder {
     private func startSending(until deadline: Deadline, lastChance: Bool = false) {
         if lastChance { lastChanceRequested = true }
         guard !sendsHeld else { return }
-        guard sender == nil else {
+        guard !isSending else {
             sendUntil = max(sendUntil, deadline)
             return
         }
+        isSending = true
         sendUntil = deadline
         senderIdle.close()
         sender = Task { await self.sendOutbox() }
@@ -326,6 +342,7 @@ package actor Forwarder {
     private func sendOutbox() async {
         defer {
             sender = nil
+            isSending = false
             lastChanceRequested = false
             senderIdle.open()
         }
