@@ -275,9 +275,9 @@ package actor Forwarder {
 
     /// Starts shipping what is buffered and returns at once: the sender goes on until `deadline`
     /// (`background` ships the last invocation's data while the next one runs).
-    package func ship(until deadline: Deadline, lastChance: Bool = false) {
+    package func ship(until deadline: Deadline) {
         sealForShipping()
-        if !outbox.isEmpty { startSending(until: deadline, lastChance: lastChance) }
+        if !outbox.isEmpty { startSending(until: deadline) }
     }
 
     /// An invocation ended where nothing waits for the extension (Lambda Managed Instances: no
@@ -324,8 +324,7 @@ package actor Forwarder {
 
     /// Starts the sender unless it runs; a running one takes what was sealed since along, and
     /// goes on until the later deadline.
-    private func startSending(until deadline: Deadline, lastChance: Bool = false) {
-        if lastChance { lastChanceRequested = true }
+    private func startSending(until deadline: Deadline) {
         guard !sendsHeld else { return }
         guard !isSending else {
             sendUntil = max(sendUntil, deadline)
