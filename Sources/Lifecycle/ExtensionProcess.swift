@@ -3,6 +3,7 @@ import JSON
 package import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Transport
 
 /// The extension from start to exit: read the configuration, register, start the receiver and
@@ -65,13 +66,15 @@ package enum ExtensionProcess {
         sharesClient: Bool, group: MultiThreadedEventLoopGroup, logger: Logger
     ) async -> Int32 {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
-        // Registration does not wait for AWS (Secrets Manager, ACM): those calls run meanwhile,
-        // concurrently with each other, each bounded by its own timeout.
+        // Registration waits for nothing: AWS calls (Secrets Manager, ACM), the forwarder and both
+        // servers are made while it is on its way.
         let registrationStart = Deadline.now
         async let registering = api.register(
             name: name, events: configuration.isManagedInstances ? .shutdownOnly : .invokeAndShutdown,
             deadline: .after(Self.registrationTimeout))
-        async let fetching = AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
+        let started = await start(
+            configuration: configuration, environment: environment, http: http, tls: tls, sharesClient: sharesClient, group: group,
+            logger: logger)
         let registration: ExtensionsAPIClient.Registration
         do {
             registration = try await registering
@@ -82,22 +85,112 @@ package enum ExtensionProcess {
             await api.reportInitError(
                 identifier: nil, errorType: "Extension.RegistrationFailed", message: "\(error)",
                 deadline: Deadline(monotonicMilliseconds: registrationStart.monotonicMilliseconds + Self.registrationFailureExitMilliseconds))
+            if case .success(let components) = started { await components.stop() }
+            return 1
+        }
+        let components: Components
+        switch started {
+        case .success(let value):
+            components = value
+        case .failure(let failure):
+            await api.reportInitError(identifier: registration.identifier, errorType: failure.errorType, message: failure.message)
             return 1
         }
         let identifier = registration.identifier
-        if registration.events == .shutdownOnly {
+        let overlapping = registration.events == .shutdownOnly
+        if overlapping {
+            components.overlap.set()
+            await components.tracker.setConcurrentInvocations()
             logger.info(
                 "registered for SHUTDOWN only: the platform sends extensions no INVOKE here (Lambda Managed Instances)",
                 metadata: ["initialization.type": "\(configuration.initializationType ?? "")"])
+            if configuration.sendStrategy == .syncFlush {
+                logger.info(
+                    "\(Configuration.Variable.sendStrategy)=syncflush does not apply here (invocations overlap and are never frozen): data ships as batches fill, age, and invocations end")
+            }
         }
-        let aws = await fetching
+        let receiverPort = components.receiver.port
+        logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverPort)"])
+        warnIfAgentBypassesExtension(configuration, receiverPort: receiverPort, logger: logger)
+        if configuration.otelExporterPointsAtReceiver(port: receiverPort) {
+            // Known before the first export: the first invocation waits for runtimeDone too.
+            components.endSignal.otlpReceived()
+        }
+
+        var expectsTelemetry = false
+        if let listener = components.listener {
+            // Where the name does not resolve (outside Lambda) the URI names the listener's address,
+            // except where the platform takes no other name (Managed Instances): it resolves it.
+            let uriHost = components.listenerHostName ?? (overlapping ? "sandbox.localdomain" : "127.0.0.1")
+            let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
+                .subscribe(
+                    identifier: identifier, destination: "http://\(uriHost):\(listener.port)", functionLogs: configuration.captureLogs,
+                    schemas: overlapping ? TelemetrySubscriber.managedInstancesSchemas + TelemetrySubscriber.schemas : TelemetrySubscriber.schemas)
+            expectsTelemetry = outcome == .telemetry || outcome == .logs
+            if expectsTelemetry { components.endSignal.expectRuntimeDone() }
+        }
+        let forwarder = components.forwarder
+        var runLoop = RunLoop(
+            identifier: identifier, api: api, forwarder: forwarder, tracker: components.tracker, endSignal: components.endSignal,
+            strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
+            expectsTelemetry: expectsTelemetry, logger: logger)
+        if configuration.isSnapStart {
+            // Sends were held from the start (see `start`): a restored copy forgets every
+            // connection first, then sends.
+            let apmHTTP = components.apmHTTP
+            runLoop.afterRestore = {
+                http.dropConnections()
+                if !sharesClient { apmHTTP.dropConnections() }
+                logger.info("restored from a SnapStart snapshot: connections from before it dropped")
+                await forwarder.releaseSends()
+            }
+        }
+        let exitCode = await runLoop.run()
+        await components.stop()
+        return exitCode
+    }
+
+    /// What runs from registration to exit, besides the run loop.
+    private struct Components {
+        let apmHTTP: HTTPClient
+        let forwarder: Forwarder
+        let tracker: InvocationTracker
+        let endSignal: InvocationEndSignal
+        let overlap: InvocationsOverlap
+        let receiver: HTTPServer
+        let listener: HTTPServer?
+        /// The name the listener's URI gives; nil: it does not resolve here.
+        let listenerHostName: String?
+
+        /// Nothing outlives the run: the servers close every connection and wait for their
+        /// handlers, then the forwarder ends its sender and timer.
+        func stop() async {
+            await receiver.stop()
+            await listener?.stop()
+            await forwarder.stop()
+        }
+    }
+
+    /// Why init failed after registration began, for `/init/error` once registered.
+    private struct InitFailure: Error {
+        let errorType: String
+        let message: String
+    }
+
+    /// Everything that does not need the registration: the AWS calls (concurrent, each bounded by
+    /// its timeout), the APM Server client, the forwarder, the receiver and the telemetry listener.
+    /// Failures are logged here.
+    private static func start(
+        configuration: Configuration, environment: [String: String], http: HTTPClient, tls: TLSConfiguration, sharesClient: Bool,
+        group: MultiThreadedEventLoopGroup, logger: Logger
+    ) async -> Result<Components, InitFailure> {
+        let aws = await AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
         var apmTLS = tls
         switch aws.certificateAuthority {
         case .failure(let error):
             let arn = configuration.serverCAACMID ?? ""
             logger.error("could not fetch the APM Server CA from AWS Certificate Manager", metadata: ["acm.arn": "\(arn)", "reason": "\(error)"])
-            await api.reportInitError(identifier: identifier, errorType: "Extension.ACMError", message: "GetCertificate \(arn): \(error)")
-            return 1
+            return .failure(InitFailure(errorType: "Extension.ACMError", message: "GetCertificate \(arn): \(error)"))
         case .success(let pem):
             apmTLS.extraCAPEM = (apmTLS.extraCAPEM.map { $0 + "\n" } ?? "") + pem
         case nil:
@@ -108,16 +201,14 @@ package enum ExtensionProcess {
             apmHTTP = sharesClient ? http : try HTTPClient(tls: apmTLS)
         } catch {
             logger.error("could not create the APM Server HTTP client", metadata: ["error": "\(error)"])
-            await api.reportInitError(identifier: identifier, errorType: "Extension.TLSConfigurationError", message: "\(error)")
-            return 1
+            return .failure(InitFailure(errorType: "Extension.TLSConfigurationError", message: "\(error)"))
         }
         let authorization: APMServerClient.Authorization?
         do {
             authorization = try aws.authorization(configuration: configuration, logger: logger)
         } catch {
             logger.error("unusable secret from AWS Secrets Manager", metadata: ["secret.id": "\(error.id)", "reason": "\(error)"])
-            await api.reportInitError(identifier: identifier, errorType: error.lambdaErrorType, message: error.description)
-            return 1
+            return .failure(InitFailure(errorType: error.lambdaErrorType, message: error.description))
         }
         let apmServer = APMServerClient(
             serverURL: configuration.apmServerURL, otlpURL: configuration.otlpEndpoint, authorization: authorization,
@@ -131,52 +222,46 @@ package enum ExtensionProcess {
                 logger: logger)
         } catch {
             logger.error("could not start compression", metadata: ["error": "\(error)"])
-            return 1
+            return .failure(InitFailure(errorType: "Extension.CompressionFailed", message: "\(error)"))
+        }
+        if configuration.isSnapStart {
+            // The snapshot is taken while this extension waits in /event/next: whatever it sent
+            // before would leave pooled connections that are dead in every restored copy, so it
+            // sends nothing until a copy runs.
+            await forwarder.holdSends()
         }
         // Without INVOKE events (Managed Instances) invocations overlap and are never frozen: each
         // one's end (its agent's flush or its platform.report) ships what is buffered at once.
-        let overlapping = registration.events == .shutdownOnly
-        if overlapping, configuration.sendStrategy == .syncFlush {
-            logger.info(
-                "\(Configuration.Variable.sendStrategy)=syncflush does not apply here (invocations overlap and are never frozen): data ships as batches fill, age, and invocations end")
-        }
-        let tracker = InvocationTracker(concurrentInvocations: overlapping)
+        let overlap = InvocationsOverlap()
+        let tracker = InvocationTracker(concurrentInvocations: configuration.isManagedInstances)
         let endSignal = InvocationEndSignal()
         let receiverEvents = AgentReceiver.Events(
             agentFlushed: {
-                if overlapping { await forwarder.invocationEnded() } else { endSignal.agentFlushed() }
+                if overlap.isTrue { await forwarder.invocationEnded() } else { endSignal.agentFlushed() }
             },
             transactionRegistered: { requestID, transaction, _ in
                 await tracker.transactionRegistered(requestID: requestID, transaction: transaction)
             },
             transactionsReported: { ids in await tracker.transactionsReported(ids) },
             otlpReceived: { endSignal.otlpReceived() })
-
-        let receiverServer: HTTPServer
+        let receiver: HTTPServer
         do {
-            let receiver = try AgentReceiver(
+            receiver = try await AgentReceiver(
                 forwarder: forwarder, apmServer: apmServer, forwarderTimeout: configuration.forwarderTimeout,
-                events: receiverEvents, logger: logger)
-            receiverServer = try await receiver.serve(
+                events: receiverEvents, logger: logger
+            ).serve(
                 host: configuration.receiverHost, port: configuration.receiverPort,
                 requestTimeout: configuration.receiverTimeout, group: group)
         } catch {
             logger.error("could not start the agent receiver", metadata: ["port": "\(configuration.receiverPort)", "error": "\(error)"])
-            await api.reportInitError(identifier: identifier, errorType: "Extension.ReceiverFailed", message: "\(error)")
-            return 1
+            await forwarder.stop()
+            return .failure(InitFailure(errorType: "Extension.ReceiverFailed", message: "\(error)"))
         }
-        logger.info("registered", metadata: ["extension.name": "\(name)", "receiver.port": "\(receiverServer.port)"])
-        warnIfAgentBypassesExtension(configuration, receiverPort: receiverServer.port, logger: logger)
-        if configuration.otelExporterPointsAtReceiver(port: receiverServer.port) {
-            // Known before the first export: the first invocation waits for runtimeDone too.
-            endSignal.otlpReceived()
-        }
-
-        var listenerServer: HTTPServer?
-        var expectsTelemetry = false
+        var listener: HTTPServer?
+        var listenerHostName: String?
         if !configuration.disableTelemetry {
             let captureLogs = configuration.captureLogs
-            let listener = TelemetryListener(logger: logger) { events in
+            let telemetryListener = TelemetryListener(logger: logger) { events in
                 // The batch's data goes in before its runtimeDone ends the wait, so a syncflush
                 // that follows ships it with the invocation.
                 for line in await tracker.handle(events, captureLogs: captureLogs) {
@@ -185,48 +270,32 @@ package enum ExtensionProcess {
                 for case .runtimeDone(let requestID, let status, _) in events {
                     endSignal.runtimeDone(requestID: requestID, status: status)
                 }
-                if overlapping, events.contains(where: \.isReport) { await forwarder.invocationEnded() }
+                if overlap.isTrue, events.contains(where: \.isReport) { await forwarder.invocationEnded() }
             }
+            let address = telemetryListenerAddress()
             do {
-                let (host, uriHost) = telemetryListenerAddress(alwaysNameSandbox: overlapping)
-                let server = try await listener.serve(host: host, group: group)
-                listenerServer = server
-                let outcome = await TelemetrySubscriber(runtimeAPI: configuration.runtimeAPI, http: http, logger: logger)
-                    .subscribe(
-                        identifier: identifier, destination: "http://\(uriHost):\(server.port)", functionLogs: captureLogs,
-                        schemas: overlapping ? TelemetrySubscriber.managedInstancesSchemas + TelemetrySubscriber.schemas : TelemetrySubscriber.schemas)
-                expectsTelemetry = outcome == .telemetry || outcome == .logs
-                if expectsTelemetry { endSignal.expectRuntimeDone() }
+                listener = try await telemetryListener.serve(host: address.bind, group: group)
+                listenerHostName = address.name
             } catch {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
             }
         }
-        var runLoop = RunLoop(
-            identifier: identifier, api: api, forwarder: forwarder, tracker: tracker, endSignal: endSignal,
-            strategy: configuration.sendStrategy, forwarderTimeout: configuration.forwarderTimeout,
-            expectsTelemetry: expectsTelemetry, logger: logger)
-        if configuration.isSnapStart {
-            // The snapshot is taken while this extension waits in /event/next: whatever it sent
-            // before would leave pooled connections that are dead in every restored copy, so it
-            // sends nothing until a copy runs, and then forgets every connection first.
-            await forwarder.holdSends()
-            runLoop.afterRestore = {
-                http.dropConnections()
-                if !sharesClient { apmHTTP.dropConnections() }
-                logger.info("restored from a SnapStart snapshot: connections from before it dropped")
-                await forwarder.releaseSends()
-            }
-        }
-        let exitCode = await runLoop.run()
-        // Nothing outlives the run: the servers close every connection and wait for their
-        // handlers, then the forwarder ends its sender and timer.
-        await receiverServer.stop()
-        await listenerServer?.stop()
-        await forwarder.stop()
-        return exitCode
+        return .success(
+            Components(
+                apmHTTP: apmHTTP, forwarder: forwarder, tracker: tracker, endSignal: endSignal, overlap: overlap, receiver: receiver,
+                listener: listener, listenerHostName: listenerHostName))
     }
 
     // MARK: - Init helpers
+
+    /// Whether invocations overlap (Lambda Managed Instances), known once registered. Nothing reads
+    /// it earlier in Lambda, which starts the runtime (and so its agent) after its extensions
+    /// have registered.
+    private final class InvocationsOverlap: Sendable {
+        private let value = Atomic<Bool>(false)
+        var isTrue: Bool { value.load(ordering: .acquiring) }
+        func set() { value.store(true, ordering: .releasing) }
+    }
 
     private static func reportInitError(runtimeAPI: String, name: String, type: String, message: String, logger: Logger) async -> Int32 {
         // Lambda takes init errors from registered extensions: register, then report.
@@ -262,13 +331,12 @@ package enum ExtensionProcess {
     }
 
     /// Where the telemetry listener binds, and the host its URI names: `sandbox.localdomain` in
-    /// Lambda; 127.0.0.1 where that name does not resolve (outside Lambda), except where the
-    /// platform accepts no other name in the URI (Managed Instances): it resolves the name itself.
-    private static func telemetryListenerAddress(alwaysNameSandbox: Bool) -> (bind: String, uriHost: String) {
+    /// Lambda; where that name does not resolve (outside Lambda), 127.0.0.1 and no name yet.
+    private static func telemetryListenerAddress() -> (bind: String, name: String?) {
         if let address = try? SocketAddress.makeAddressResolvingHost("sandbox.localdomain", port: 0), let ip = address.ipAddress {
             return (ip, "sandbox.localdomain")
         }
-        return ("127.0.0.1", alwaysNameSandbox ? "sandbox.localdomain" : "127.0.0.1")
+        return ("127.0.0.1", nil)
     }
 
     private static func warnIfAgentBypassesExtension(_ configuration: Configuration, receiverPort: Int, logger: Logger) {

@@ -29,13 +29,18 @@ actor InvocationTracker {
     /// Invocations between their `platform.start` and `platform.report`, when several may overlap.
     private var openRequestIDs: [String] = []
     /// Lambda Managed Instances: invocations overlap, there is no INVOKE and no runtimeDone.
-    private let concurrentInvocations: Bool
+    private var concurrentInvocations: Bool
     private var functionARN: String?
     /// Open while every invocation seen has its report.
     private let reportsComplete = DeadlineGate(open: true)
 
     init(concurrentInvocations: Bool = false) {
         self.concurrentInvocations = concurrentInvocations
+    }
+
+    /// Registration found invocations overlap here (it ends before any telemetry arrives).
+    func setConcurrentInvocations() {
+        concurrentInvocations = true
     }
 
     // MARK: - From the run loop and the receiver
