@@ -26,5 +26,19 @@ extension EndToEndTests {
             #expect((metricset?["faas"] as? [String: Any])?["coldstart"] as? Bool == true)
             #expect(EndToEnd.logLines(report, containing: "restored from a SnapStart snapshot").count == 1)
         }
+
+        @Test("the time frozen does not age a batch: init's span, frozen longer than a batch may wait, ships with the first invocation")
+        func frozenTimeAgesNothing() async throws {
+            // Frozen for longer than BatchPolicy's 2 s age: on a clock that counts the freeze, the
+            // batch init opened would be due at once and go alone as the copy is restored.
+            let report = try await EndToEnd.run(Scenario(snapStart: SnapStart(pauseMs: 2300), invocations: [InvocationPlan(repeat: 1)]))
+            let intake = report.sinkRequests.filter { $0.path.hasPrefix("/intake") }
+            let carryingInit = intake.filter { request in request.events.contains { $0.contains("\"name\":\"extra 0\"") } }
+            #expect(carryingInit.count == 1)
+            let requestID = report.invocations[0].requestID
+            #expect(
+                carryingInit.first?.events.contains { $0.hasPrefix("{\"transaction\"") && $0.contains(requestID) } == true,
+                "init's span went in the same request as the first invocation's transaction")
+        }
     }
 }

@@ -42,12 +42,14 @@ struct HTTPCancellationTests {
             // The schedule draws the jitter once the first attempt has failed, just before the wait.
             let (decided, decision) = AsyncStream.makeStream(of: Void.self)
             let request = Task {
-                var random = SignallingGenerator(signal: decision)
                 return try await client.execute(
                     HTTPRequest(
                         url: "http://127.0.0.1:\(server.port)/",
                         retry: RetryPolicy(maxAttempts: 2, initialDelay: .seconds(10), maxDelay: .seconds(10))),
-                    random: &random)
+                    jitter: {
+                        decision.yield()
+                        return 0.5
+                    })
             }
             for await _ in decided { break }
             request.cancel()
@@ -99,11 +101,3 @@ struct HTTPCancellationTests {
     }
 }
 
-/// Yields to `signal` at each draw (the jitter of a retry about to wait); draws 0.5.
-struct SignallingGenerator: RandomNumberGenerator {
-    let signal: AsyncStream<Void>.Continuation
-    mutating func next() -> UInt64 {
-        signal.yield()
-        return 1 << 63
-    }
-}

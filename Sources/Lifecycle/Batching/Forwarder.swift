@@ -195,17 +195,24 @@ package actor Forwarder {
         eventsWaitingForMetadata.removeAll()
     }
 
+    /// Seals and ships the open batch if it is due; else makes sure a timer wakes when it will be
+    /// by age. While sends are held only a full batch is sealed: ages are looked at again when
+    /// sends are released (after a SnapStart restore, on a clock without the time frozen).
     private func afterAdd() {
         let now = Deadline.now.monotonicMilliseconds
-        if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
+        let eventCount = builder.eventCount
+        if limits.batch.isDue(eventCount: eventCount, firstEventAt: sendsHeld ? nil : builder.firstEventAt, now: now) {
             seal()
             startSending(until: .after(forwarderTimeout))
-        } else if builder.firstEventAt != nil, ageTimer == nil {
-            let age = limits.batch.maxAgeMilliseconds
+        } else if let firstEventAt = builder.firstEventAt, ageTimer == nil, !sendsHeld {
+            // What is left of the batch's age (a timer that slept through a freeze wakes early),
+            // never more than the whole age.
+            let dueAt = firstEventAt + limits.batch.maxAgeMilliseconds
+            let wait = min(limits.batch.maxAgeMilliseconds, dueAt - min(now, dueAt))
             // A strong capture: `stop()` ends the timer, and weak references read as leaks to
             // LeakSanitizer (their side table hides behind refcount bits).
             ageTimer = Task {
-                guard (try? await Task.sleep(for: .milliseconds(age))) != nil else { return }
+                guard (try? await Task.sleep(for: .milliseconds(max(1, wait)))) != nil else { return }
                 self.batchAgeTimerFired()
             }
         }
@@ -213,13 +220,7 @@ package actor Forwarder {
 
     private func batchAgeTimerFired() {
         ageTimer = nil
-        let now = Deadline.now.monotonicMilliseconds
-        if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: builder.firstEventAt, now: now) {
-            seal()
-            startSending(until: .after(forwarderTimeout))
-        } else if builder.firstEventAt != nil {
-            afterAdd()
-        }
+        if builder.firstEventAt != nil { afterAdd() }
     }
 
     // MARK: - Sealing and sending
@@ -292,10 +293,12 @@ package actor Forwarder {
         sendsHeld = true
     }
 
-    /// Lets sends go again, and starts shipping what waited.
+    /// Lets sends go again, and starts shipping what waited: the outbox, and the open batch once
+    /// it is due by age.
     package func releaseSends() {
         sendsHeld = false
         if !outbox.isEmpty { startSending(until: .after(forwarderTimeout)) }
+        if builder.firstEventAt != nil { afterAdd() }
     }
 
     /// Ends the forwarder's tasks (the batch-age timer, the sender) and waits for them: the
@@ -368,7 +371,7 @@ package actor Forwarder {
                     signal, gzippedBody: batch.body, senderUserAgent: senderUserAgent, timeout: min(forwarderTimeout, remaining),
                     deadline: deadline)
             }
-            health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Self.random())
+            health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Jitter.draw())
             // Put back for later, unless a last chance was asked for while it was being sent.
             if handle(outcome, of: batch), !lastChanceRequested { return }
         }
@@ -420,8 +423,4 @@ package actor Forwarder {
 
     /// OTLP exports in the outbox, not yet delivered.
     package var otlpExportsHeld: Int { outbox.filter { $0.destination != .intake }.count }
-
-    private static func random() -> Double {
-        Double.random(in: 0..<1)
-    }
 }

@@ -75,8 +75,15 @@ struct RunLoop {
     /// - Parameter restored: what to do first when this event is the first after a restore.
     private func nextEvent(restored: (@Sendable () async -> Void)?) async -> State {
         do {
+            let asked = Deadline.now
             let event = try await api.nextEvent(identifier: identifier)
-            if let restored { await restored() }
+            if let restored {
+                // The snapshot was taken while this call waited: none of the wait counts toward a
+                // deadline or a batch's age. (The function's init before the snapshot is in it too,
+                // which is harmless: sends are held until now, so nothing could expire in it.)
+                Deadline.excludeFrozenTime(milliseconds: UInt64(max(0, -asked.remainingMilliseconds)))
+                await restored()
+            }
             switch event {
             case .invoke(let invocation): return .invoked(invocation)
             case .shutdown(let shutdown): return .shuttingDown(shutdown)

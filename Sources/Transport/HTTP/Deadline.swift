@@ -1,13 +1,19 @@
+import Synchronization
+
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Musl)
 internal import Musl
 #endif
 
-/// A point in time on the monotonic clock, with millisecond precision: what the transport's
-/// deadlines and the run loop's timers are measured on.
+/// A point in time on the process's running clock, with millisecond precision: what deadlines,
+/// grace periods and batch ages are measured on.
+///
+/// The running clock is CLOCK_MONOTONIC less the time the process is known to have been frozen
+/// (`excludeFrozenTime`): a SnapStart snapshot may sit for hours before a copy is restored, and
+/// that time must neither expire a deadline nor age a batch set before it.
 public struct Deadline: Sendable, Hashable, Comparable {
-    /// Milliseconds on CLOCK_MONOTONIC.
+    /// Milliseconds on the running clock.
     public let monotonicMilliseconds: UInt64
 
     public init(monotonicMilliseconds: UInt64) {
@@ -30,13 +36,21 @@ public struct Deadline: Sendable, Hashable, Comparable {
         Int64(bitPattern: monotonicMilliseconds &- Self.clockMilliseconds())
     }
 
-    /// CLOCK_MONOTONIC: it stops while the machine (or a frozen Lambda sandbox) is suspended, as
-    /// the deadlines Lambda hands out do.
+    /// Takes `milliseconds` the process spent frozen off the running clock from now on: every
+    /// deadline set before keeps the time it had left, every age stays what it was.
+    public static func excludeFrozenTime(milliseconds: UInt64) {
+        frozenMilliseconds.add(milliseconds, ordering: .relaxed)
+    }
+
+    /// CLOCK_MONOTONIC less the frozen time. CLOCK_MONOTONIC stops while the machine is suspended,
+    /// but not while a process is stopped (a SnapStart snapshot played with SIGSTOP).
     private static func clockMilliseconds() -> UInt64 {
         var now = timespec()
         clock_gettime(CLOCK_MONOTONIC, &now)
-        return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000
+        return UInt64(now.tv_sec) * 1000 + UInt64(now.tv_nsec) / 1_000_000 - frozenMilliseconds.load(ordering: .relaxed)
     }
+
+    private static let frozenMilliseconds = Atomic<UInt64>(0)
 
     public var hasPassed: Bool { remainingMilliseconds <= 0 }
 

@@ -73,16 +73,9 @@ public final class HTTPClient: Sendable {
 
     /// Sends the request (with retries as its policy says) and returns the last answer. Throws
     /// only when no HTTP answer came at all; any status, 4xx and 5xx included, is a response.
-    /// Jitter is drawn from the kernel each time, so copies of a restored snapshot never share it.
-    public func execute(_ request: HTTPRequest) async throws(TransportError) -> HTTPResponse {
-        var random = SystemRandomNumberGenerator()
-        return try await execute(request, random: &random)
-    }
-
-    /// `execute(_:)` with the retries' jitter drawn from `random`.
-    public func execute(
-        _ request: HTTPRequest, random: inout some RandomNumberGenerator
-    ) async throws(TransportError) -> HTTPResponse {
+    /// - Parameter jitter: the retries' jitter, uniform in 0..<1 (`Jitter.draw`: copies of a
+    ///   restored snapshot never share it).
+    public func execute(_ request: HTTPRequest, jitter: () -> Double = Jitter.draw) async throws(TransportError) -> HTTPResponse {
         let id = lastTransferID.add(1, ordering: .relaxed).newValue
         let transfer = try HTTPTransfer(request, id: id, client: handle.pointer)
         let schedule = RetrySchedule(policy: request.retry)
@@ -92,7 +85,7 @@ public final class HTTPClient: Sendable {
             try await perform(transfer, timeoutMilliseconds: try Self.attemptTimeout(request, isFirst: attempt == 1))
             let outcome = transfer.outcome
             let decision = schedule.decision(
-                after: attempt, outcome: outcome, random: Double.random(in: 0..<1, using: &random),
+                after: attempt, outcome: outcome, random: jitter(),
                 timeLeft: request.deadline.map { .milliseconds($0.remainingMilliseconds) })
             guard case .retry(let delay) = decision else { break }
             do {
