@@ -200,8 +200,7 @@ package actor Forwarder {
     /// sends are released (after a SnapStart restore, on a clock without the time frozen).
     private func afterAdd() {
         let now = Deadline.now.monotonicMilliseconds
-        let eventCount = builder.eventCount
-        if limits.batch.isDue(eventCount: eventCount, firstEventAt: sendsHeld ? nil : builder.firstEventAt, now: now) {
+        if limits.batch.isDue(eventCount: builder.eventCount, firstEventAt: sendsHeld ? nil : builder.firstEventAt, now: now) {
             seal()
             startSending(until: .after(forwarderTimeout))
         } else if let firstEventAt = builder.firstEventAt, ageTimer == nil, !sendsHeld {
