@@ -52,18 +52,14 @@ package enum ExtensionProcess {
                 runtimeAPI: configuration.runtimeAPI, name: name, type: "Extension.TLSConfigurationError", message: "\(error)",
                 logger: logger)
         }
-        // One event loop serves the receiver and the listener; it is shut down before the exit.
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
-        let exitCode = await run(
+        return await run(
             configuration: configuration, environment: environment, name: name, http: http, tls: tls,
-            sharesClient: sharesClient, group: group, logger: logger)
-        try? await group.shutdownGracefully()
-        return exitCode
+            sharesClient: sharesClient, logger: logger)
     }
 
     private static func run(
         configuration: Configuration, environment: [String: String], name: String, http: HTTPClient, tls: TLSConfiguration,
-        sharesClient: Bool, group: MultiThreadedEventLoopGroup, logger: Logger
+        sharesClient: Bool, logger: Logger
     ) async -> Int32 {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
         // Registration waits for nothing: AWS calls (Secrets Manager, ACM), the forwarder and both
@@ -73,8 +69,7 @@ package enum ExtensionProcess {
             name: name, events: configuration.isManagedInstances ? .shutdownOnly : .invokeAndShutdown,
             deadline: .after(Self.registrationTimeout))
         let started = await start(
-            configuration: configuration, environment: environment, http: http, tls: tls, sharesClient: sharesClient, group: group,
-            logger: logger)
+            configuration: configuration, environment: environment, http: http, tls: tls, sharesClient: sharesClient, logger: logger)
         let registration: ExtensionsAPIClient.Registration
         do {
             registration = try await registering
@@ -161,13 +156,16 @@ package enum ExtensionProcess {
         let listener: HTTPServer?
         /// The name the listener's URI gives; nil: it does not resolve here.
         let listenerHostName: String?
+        /// The one event loop of the receiver and the listener.
+        let group: MultiThreadedEventLoopGroup
 
         /// Nothing outlives the run: the servers close every connection and wait for their
-        /// handlers, then the forwarder ends its sender and timer.
+        /// handlers, the forwarder ends its sender and timer, and the event loop stops.
         func stop() async {
             await receiver.stop()
             await listener?.stop()
             await forwarder.stop()
+            try? await group.shutdownGracefully()
         }
     }
 
@@ -182,7 +180,7 @@ package enum ExtensionProcess {
     /// Failures are logged here.
     private static func start(
         configuration: Configuration, environment: [String: String], http: HTTPClient, tls: TLSConfiguration, sharesClient: Bool,
-        group: MultiThreadedEventLoopGroup, logger: Logger
+        logger: Logger
     ) async -> Result<Components, InitFailure> {
         let aws = await AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
         var apmTLS = tls
@@ -244,6 +242,9 @@ package enum ExtensionProcess {
             },
             transactionsReported: { ids in await tracker.transactionsReported(ids) },
             otlpReceived: { endSignal.otlpReceived() })
+        // One event loop serves the receiver and the listener (made here, after the registration
+        // has left: its thread's start would compete with it).
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let receiver: HTTPServer
         do {
             receiver = try await AgentReceiver(
@@ -255,6 +256,7 @@ package enum ExtensionProcess {
         } catch {
             logger.error("could not start the agent receiver", metadata: ["port": "\(configuration.receiverPort)", "error": "\(error)"])
             await forwarder.stop()
+            try? await group.shutdownGracefully()
             return .failure(InitFailure(errorType: "Extension.ReceiverFailed", message: "\(error)"))
         }
         var listener: HTTPServer?
@@ -283,7 +285,7 @@ package enum ExtensionProcess {
         return .success(
             Components(
                 apmHTTP: apmHTTP, forwarder: forwarder, tracker: tracker, endSignal: endSignal, overlap: overlap, receiver: receiver,
-                listener: listener, listenerHostName: listenerHostName))
+                listener: listener, listenerHostName: listenerHostName, group: group))
     }
 
     // MARK: - Init helpers
