@@ -230,8 +230,10 @@ package enum ExtensionProcess {
         }
         // Without INVOKE events (Managed Instances) invocations overlap and are never frozen: each
         // one's end (its agent's flush or its platform.report) ships what is buffered at once.
+        // Registration alone says so (`overlap`, and the tracker, which sees no telemetry before
+        // the subscription that follows it).
         let overlap = InvocationsOverlap()
-        let tracker = InvocationTracker(concurrentInvocations: configuration.isManagedInstances)
+        let tracker = InvocationTracker()
         let endSignal = InvocationEndSignal()
         let receiverEvents = AgentReceiver.Events(
             agentFlushed: {
