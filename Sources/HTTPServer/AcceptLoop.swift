@@ -32,7 +32,7 @@ public final class AcceptLoop<Inbound: Sendable, Outbound: Sendable>: Sendable {
                 child.eventLoop.makeCompletedFuture { try registry.accept { try configure(child) } }
             }
         let loop = AcceptLoop(listener: listener, registry: registry, port: listener.channel.localAddress?.port ?? port)
-        loop.task.withLockedValue { $0 = Task { await loop.run(serve) } }
+        loop.task.withLockedValue { $0 = Task.inheritingExecutor { await loop.run(serve) } }
         return loop
     }
 
@@ -106,7 +106,7 @@ final class ConnectionRegistry<Inbound: Sendable, Outbound: Sendable>: Sendable 
             state.unclaimed[ObjectIdentifier(connection.channel)] = connection
             return true
         }
-        if !held { Task { try? await connection.executeThenClose { _, _ in } } }
+        if !held { Task.inheritingExecutor { try? await connection.executeThenClose { _, _ in } } }
         return connection
     }
 

@@ -6,6 +6,12 @@ import NIOPosix
 import Synchronization
 import Transport
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+
 /// The extension from start to exit: read the configuration, register, start the receiver and
 /// the telemetry listener, run the invocation loop, shut down. Every component is created here and
 /// lives exactly as long as this function.
@@ -17,10 +23,24 @@ package enum ExtensionProcess {
     /// From the start of a registration that fails to the exit, init error report included.
     static let registrationFailureExitMilliseconds: UInt64 = 1900
 
+    /// Runs the extension on the calling thread and exits with its exit code. The thread becomes
+    /// the one event loop, serving the receiver's and the listener's sockets, and every task of
+    /// the extension runs on it (`EventLoopExecutor`): no hand-off between an I/O thread and
+    /// Swift's pool at each request, and no threads started for either. Besides it, only the
+    /// transport's thread runs (and Dispatch's, for timers).
     /// - Parameters:
     ///   - name: the name to register under: the executable's file name, as Lambda expects.
+    package static func runOnCurrentThread(environment: [String: String], name: String, logger: Logger) -> Never {
+        MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { eventLoop in
+            Task(executorPreference: EventLoopExecutor(eventLoop)) {
+                exit(await run(environment: environment, name: name, logger: logger, eventLoop: eventLoop))
+            }
+        }
+        fatalError("the extension's event loop stopped before the extension exited")
+    }
+
     /// - Returns: the process exit code.
-    package static func run(environment: [String: String], name: String, logger: Logger) async -> Int32 {
+    static func run(environment: [String: String], name: String, logger: Logger, eventLoop: any EventLoop) async -> Int32 {
         let configuration: Configuration
         do {
             configuration = try Configuration(environment: environment)
@@ -54,12 +74,12 @@ package enum ExtensionProcess {
         }
         return await run(
             configuration: configuration, environment: environment, name: name, http: http, tls: tls,
-            sharesClient: sharesClient, logger: logger)
+            sharesClient: sharesClient, logger: logger, eventLoop: eventLoop)
     }
 
     private static func run(
         configuration: Configuration, environment: [String: String], name: String, http: HTTPClient, tls: TLSConfiguration,
-        sharesClient: Bool, logger: Logger
+        sharesClient: Bool, logger: Logger, eventLoop: any EventLoop
     ) async -> Int32 {
         let api = ExtensionsAPIClient(runtimeAPI: configuration.runtimeAPI, http: http)
         // Registration waits for nothing: AWS calls (Secrets Manager, ACM), the forwarder and both
@@ -69,7 +89,8 @@ package enum ExtensionProcess {
             name: name, events: configuration.isManagedInstances ? .shutdownOnly : .invokeAndShutdown,
             deadline: .after(Self.registrationTimeout))
         let started = await start(
-            configuration: configuration, environment: environment, http: http, tls: tls, sharesClient: sharesClient, logger: logger)
+            configuration: configuration, environment: environment, http: http, tls: tls, sharesClient: sharesClient, logger: logger,
+            eventLoop: eventLoop)
         let registration: ExtensionsAPIClient.Registration
         do {
             registration = try await registering
@@ -156,16 +177,13 @@ package enum ExtensionProcess {
         let listener: HTTPServer?
         /// The name the listener's URI gives; nil: it does not resolve here.
         let listenerHostName: String?
-        /// The one event loop of the receiver and the listener.
-        let group: MultiThreadedEventLoopGroup
 
         /// Nothing outlives the run: the servers close every connection and wait for their
-        /// handlers, the forwarder ends its sender and timer, and the event loop stops.
+        /// handlers, and the forwarder ends its sender and timer.
         func stop() async {
             await receiver.stop()
             await listener?.stop()
             await forwarder.stop()
-            try? await group.shutdownGracefully()
         }
     }
 
@@ -180,7 +198,7 @@ package enum ExtensionProcess {
     /// Failures are logged here.
     private static func start(
         configuration: Configuration, environment: [String: String], http: HTTPClient, tls: TLSConfiguration, sharesClient: Bool,
-        logger: Logger
+        logger: Logger, eventLoop: any EventLoop
     ) async -> Result<Components, InitFailure> {
         let aws = await AWSInitResults.fetch(configuration: configuration, environment: environment, http: http)
         var apmTLS = tls
@@ -244,9 +262,6 @@ package enum ExtensionProcess {
             },
             transactionsReported: { ids in await tracker.transactionsReported(ids) },
             otlpReceived: { endSignal.otlpReceived() })
-        // One event loop serves the receiver and the listener (made here, after the registration
-        // has left: its thread's start would compete with it).
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         let receiver: HTTPServer
         do {
             receiver = try await AgentReceiver(
@@ -254,11 +269,10 @@ package enum ExtensionProcess {
                 events: receiverEvents, logger: logger
             ).serve(
                 host: configuration.receiverHost, port: configuration.receiverPort,
-                requestTimeout: configuration.receiverTimeout, group: group)
+                requestTimeout: configuration.receiverTimeout, group: eventLoop)
         } catch {
             logger.error("could not start the agent receiver", metadata: ["port": "\(configuration.receiverPort)", "error": "\(error)"])
             await forwarder.stop()
-            try? await group.shutdownGracefully()
             return .failure(InitFailure(errorType: "Extension.ReceiverFailed", message: "\(error)"))
         }
         var listener: HTTPServer?
@@ -278,7 +292,7 @@ package enum ExtensionProcess {
             }
             let address = telemetryListenerAddress()
             do {
-                listener = try await telemetryListener.serve(host: address.bind, group: group)
+                listener = try await telemetryListener.serve(host: address.bind, group: eventLoop)
                 listenerHostName = address.name
             } catch {
                 logger.warning("could not start the telemetry listener: continuing without it", metadata: ["error": "\(error)"])
@@ -287,7 +301,7 @@ package enum ExtensionProcess {
         return .success(
             Components(
                 apmHTTP: apmHTTP, forwarder: forwarder, tracker: tracker, endSignal: endSignal, overlap: overlap, receiver: receiver,
-                listener: listener, listenerHostName: listenerHostName, group: group))
+                listener: listener, listenerHostName: listenerHostName))
     }
 
     // MARK: - Init helpers

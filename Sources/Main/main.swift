@@ -1,4 +1,3 @@
-import Dispatch
 import Lifecycle
 import Logging
 
@@ -7,26 +6,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-/// Runs `operation` on the concurrency pool while the main thread waits for its exit code.
-///
-/// Not an async `main` on purpose: that ends the main thread with `dispatch_main()`, i.e.
-/// `pthread_exit`, whose forced unwind makes a static executable's unwinder sort every unwind
-/// entry of the binary first, about 200 million instructions at each cold start.
-func runBlocking(_ operation: @escaping @Sendable () async -> Int32) -> Int32 {
-    final class Outcome: @unchecked Sendable {
-        // Written before `finished.signal()`, read after `finished.wait()`: the semaphore orders them.
-        var code: Int32 = 0
-        let finished = DispatchSemaphore(value: 0)
-    }
-    let outcome = Outcome()
-    Task {
-        outcome.code = await operation()
-        outcome.finished.signal()
-    }
-    outcome.finished.wait()
-    return outcome.code
-}
 
 /// The process environment, without Foundation.
 func readEnvironment() -> [String: String] {
@@ -60,4 +39,7 @@ LoggingSystem.bootstrap { label in
     }
 }
 let logger = Logger(label: "apm-aws-lambda")
-exit(runBlocking { await ExtensionProcess.run(environment: environment, name: name, logger: logger) })
+// Not an async `main`: that ends the main thread with `dispatch_main()`, i.e. `pthread_exit`, whose
+// forced unwind makes a static executable's unwinder sort every unwind entry of the binary first
+// (about 200 million instructions at each cold start). The main thread runs the extension instead.
+ExtensionProcess.runOnCurrentThread(environment: environment, name: name, logger: logger)

@@ -1,3 +1,4 @@
+import HTTPServer
 package import Logging
 package import Transport
 
@@ -210,9 +211,9 @@ package actor Forwarder {
             let wait = min(limits.batch.maxAgeMilliseconds, dueAt - min(now, dueAt))
             // A strong capture: `stop()` ends the timer, and weak references read as leaks to
             // LeakSanitizer (their side table hides behind refcount bits).
-            ageTimer = Task {
-                guard (try? await Task.sleep(for: .milliseconds(max(1, wait)))) != nil else { return }
-                self.batchAgeTimerFired()
+            ageTimer = Task.inheritingExecutor {
+                guard (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(max(1, wait)))) != nil else { return }
+                await self.batchAgeTimerFired()
             }
         }
     }
@@ -335,7 +336,7 @@ package actor Forwarder {
         isSending = true
         sendUntil = deadline
         senderIdle.close()
-        sender = Task { await self.sendOutbox() }
+        sender = Task.inheritingExecutor { await self.sendOutbox() }
     }
 
     /// The sender: outbox batches one by one, oldest first, until it is empty, `sendUntil`

@@ -1,3 +1,4 @@
+import HTTPServer
 import Logging
 import Transport
 
@@ -105,8 +106,8 @@ struct RunLoop {
             await forwarder.ship(until: shipDeadline(for: invocation))
         }
         let timerDelay = invocation.deadlineMilliseconds - Self.deadlineMarginMilliseconds - now
-        let timer = Task { [endSignal] in
-            if timerDelay > 0 { try await Task.sleep(for: .milliseconds(timerDelay)) }
+        let timer = Task.inheritingExecutor { [endSignal] in
+            if timerDelay > 0, (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(timerDelay))) == nil { return }
             endSignal.deadlineReached(requestID: invocation.requestID)
         }
         let end = await endSignal.wait()

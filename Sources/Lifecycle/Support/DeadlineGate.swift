@@ -1,3 +1,4 @@
+import HTTPServer
 import NIOConcurrencyHelpers
 import Transport
 
@@ -43,8 +44,8 @@ final class DeadlineGate: Sendable {
         }
         guard let id else { return }
         // Strong: the timer ends at the deadline or is cancelled below, whichever is first.
-        let timer = Task {
-            guard (try? await Task.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))) != nil else { return }
+        let timer = Task.inheritingExecutor {
+            guard (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(max(1, deadline.remainingMilliseconds)))) != nil else { return }
             self.expire(id)
         }
         await withCheckedContinuation { continuation in
