@@ -99,6 +99,32 @@ struct EventTests {
         #expect(await executions([.report(report), line]) == ["b"])
     }
 
+    @Test("the tracker keeps the latest 256 invocations: a log naming one of them gets its ARN, older ones the latest ARN")
+    func trackerKeepsLatestInvocations() async {
+        let tracker = InvocationTracker()
+        for number in 0..<300 {
+            let invocation = LambdaEvent.Invocation(
+                requestID: "r-\(number)", deadlineMilliseconds: 1, functionARN: "arn-\(number)", traceID: nil)
+            await tracker.invocationStarted(invocation, atMilliseconds: 0)
+        }
+        func arn(ofLogNaming requestID: String) async -> String? {
+            let record = TelemetryEvent.function(timeMicroseconds: 1, record: .string(#"{"message":"m","requestId":"\#(requestID)"}"#))
+            let lines = await tracker.handle([record], captureLogs: true)
+            return lines.first.flatMap { try? JSONParser.parse($0) }?["log"]?["faas"]?["id"]?.stringValue
+        }
+        // 300 - 256 = 44: r-0 ... r-43 are forgotten.
+        #expect(await arn(ofLogNaming: "r-299") == "arn-299")
+        #expect(await arn(ofLogNaming: "r-44") == "arn-44")
+        #expect(await arn(ofLogNaming: "r-100") == "arn-100")
+        #expect(await arn(ofLogNaming: "r-43") == "arn-299")
+        #expect(await arn(ofLogNaming: "r-0") == "arn-299")
+        // A known invocation started again updates its record rather than adding one.
+        await tracker.invocationStarted(
+            LambdaEvent.Invocation(requestID: "r-100", deadlineMilliseconds: 1, functionARN: "arn-again", traceID: nil), atMilliseconds: 0)
+        #expect(await arn(ofLogNaming: "r-100") == "arn-again")
+        #expect(await arn(ofLogNaming: "r-44") == "arn-44")
+    }
+
     @Test("function logs: plain lines and JSON records keep their message")
     func functionLogs() {
         let plain = FunctionLog.event(record: .string("hello\n"), timestampMicroseconds: 5, functionARN: "arn", requestID: "r1")

@@ -21,6 +21,11 @@ actor InvocationTracker {
     /// one invocation late; on Managed Instances as many may overlap as the function's concurrency.
     private var records: [Record] = []
     private static let maxRecords = 256
+    /// Where each record is: its position counted from the first record ever kept, so that
+    /// dropping the oldest moves nothing (a scan of the records compared every request id).
+    private var positionByRequestID: [String: Int] = [:]
+    /// The position of `records[0]`.
+    private var firstPosition = 0
     /// Transaction ids the agent reported itself (recent ones).
     private var reportedTransactionIDs: [String] = []
     /// The request id of the latest `platform.start`: with one invocation at a time, function log
@@ -175,11 +180,15 @@ actor InvocationTracker {
     }
 
     private func index(of requestID: String) -> Int? {
-        records.lastIndex { $0.requestID == requestID }
+        positionByRequestID[requestID].map { $0 - firstPosition }
     }
 
     private func append(_ record: Record) {
+        positionByRequestID[record.requestID] = firstPosition + records.count
         records.append(record)
-        if records.count > Self.maxRecords { records.removeFirst() }
+        if records.count > Self.maxRecords {
+            positionByRequestID[records.removeFirst().requestID] = nil
+            firstPosition += 1
+        }
     }
 }
