@@ -27,7 +27,7 @@ package enum ExtensionProcess {
     /// the one event loop, serving the receiver's and the listener's sockets, and every task of
     /// the extension runs on it (`EventLoopExecutor`): no hand-off between an I/O thread and
     /// Swift's pool at each request, and no threads started for either. Besides it, only the
-    /// transport's thread runs (and Dispatch's, for timers).
+    /// transport's thread runs (and Dispatch's while a request waits to retry: `Task.sleep`).
     /// - Parameters:
     ///   - name: the name to register under: the executable's file name, as Lambda expects.
     package static func runOnCurrentThread(environment: [String: String], name: String, logger: Logger) -> Never {
