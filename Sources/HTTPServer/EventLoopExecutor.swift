@@ -25,27 +25,25 @@ extension Task where Failure == Never {
     /// it is `Task {}`.
     @discardableResult
     public static func inheritingExecutor(_ operation: sending @escaping () async -> Success) -> Task<Success, Never> {
-        guard #available(macOS 26.4, *) else { return Task(operation: operation) }
-        let preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
-        return Task(executorPreference: preferred, operation: operation)
+        Task(executorPreference: preferredTaskExecutor, operation: operation)
     }
 }
 
-extension Task where Success == Never, Failure == Never {
-    /// `Task.sleep(for:)` on the timers of the event loop the current task prefers
-    /// (`EventLoopExecutor`): such a timer lives in the loop and is cancelled for real. Swift's
+/// The executor the current task prefers; nil outside a task or without a preference.
+private var preferredTaskExecutor: (any TaskExecutor)? {
+    guard #available(macOS 26.4, *) else { return nil }
+    return withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
+}
+
+extension EventLoopExecutor {
+    /// `Task.sleep(for:)` on the timers of the event loop the current task prefers (as its
+    /// `EventLoopExecutor`): such a timer lives in the loop and is cancelled for real. Swift's
     /// own timers are Dispatch's, whose threads wake to arm each one and again when it falls due,
     /// even if its sleep was cancelled long before (the run loop arms one per invocation). Without
     /// that preference it is `Task.sleep(for:)`.
     /// - Throws: `CancellationError` if the task is or gets cancelled.
-    public static func sleepOnPreferredEventLoop(for duration: Duration) async throws(CancellationError) {
-        let preferred: (any TaskExecutor)?
-        if #available(macOS 26.4, *) {
-            preferred = withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
-        } else {
-            preferred = nil
-        }
-        guard let loop = (preferred as? EventLoopExecutor)?.eventLoop else {
+    public static func sleep(for duration: Duration) async throws(CancellationError) {
+        guard let loop = (preferredTaskExecutor as? EventLoopExecutor)?.eventLoop else {
             do { try await Task.sleep(for: duration) } catch { throw CancellationError() }
             return
         }

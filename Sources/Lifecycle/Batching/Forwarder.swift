@@ -212,7 +212,7 @@ package actor Forwarder {
             // A strong capture: `stop()` ends the timer, and weak references read as leaks to
             // LeakSanitizer (their side table hides behind refcount bits).
             ageTimer = Task.inheritingExecutor {
-                guard (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(max(1, wait)))) != nil else { return }
+                guard (try? await EventLoopExecutor.sleep(for: .milliseconds(max(1, wait)))) != nil else { return }
                 await self.batchAgeTimerFired()
             }
         }

@@ -107,7 +107,7 @@ struct RunLoop {
         }
         let timerDelay = invocation.deadlineMilliseconds - Self.deadlineMarginMilliseconds - now
         let timer = Task.inheritingExecutor { [endSignal] in
-            if timerDelay > 0, (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(timerDelay))) == nil { return }
+            if timerDelay > 0, (try? await EventLoopExecutor.sleep(for: .milliseconds(timerDelay))) == nil { return }
             endSignal.deadlineReached(requestID: invocation.requestID)
         }
         let end = await endSignal.wait()

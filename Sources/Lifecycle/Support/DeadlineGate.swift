@@ -45,7 +45,7 @@ final class DeadlineGate: Sendable {
         guard let id else { return }
         // Strong: the timer ends at the deadline or is cancelled below, whichever is first.
         let timer = Task.inheritingExecutor {
-            guard (try? await Task.sleepOnPreferredEventLoop(for: .milliseconds(max(1, deadline.remainingMilliseconds)))) != nil else { return }
+            guard (try? await EventLoopExecutor.sleep(for: .milliseconds(max(1, deadline.remainingMilliseconds)))) != nil else { return }
             self.expire(id)
         }
         await withCheckedContinuation { continuation in
