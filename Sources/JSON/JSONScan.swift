@@ -107,9 +107,14 @@ extension JSONParser {
         let quote = position
         position += 1
         let start = position
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        // Every byte ORed together: an ASCII string (most are) needs no UTF-8 check after the scan.
+        var allBits: UInt8 = 0
+        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            allBits |= byte
+            position += 1
+        }
         if current == UInt8(ascii: "\"") {
-            guard Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
+            guard allBits < 0x80 || Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
                 throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
             }
             position += 1

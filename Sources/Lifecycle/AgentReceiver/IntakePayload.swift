@@ -29,8 +29,7 @@ package struct IntakePayload: Equatable, Sendable {
         var lineNumber = 0
         var start = 0
         while start < body.count {
-            var end = start
-            while end < body.count, body[end] != 0x0A { end += 1 }
+            let end = body[start...].firstIndex(of: 0x0A) ?? body.count
             lineNumber += 1
             var lineEnd = end
             if lineEnd > start, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
