@@ -47,8 +47,7 @@ extension EventLoopExecutor {
             do { try await Task.sleep(for: duration) } catch { throw CancellationError() }
             return
         }
-        let (seconds, attoseconds) = duration.components
-        let timer = loop.scheduleTask(in: .nanoseconds(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)) {}
+        let timer = loop.scheduleTask(in: TimeAmount(duration)) {}
         do {
             try await withTaskCancellationHandler {
                 try await timer.futureResult.get()
