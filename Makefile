@@ -125,8 +125,8 @@ bench: layer
 	$(MAKE) compare COMPARE_RUNS=$(BENCH_RUNS)
 	@echo "wrote BENCHMARKS.md"
 
-# Side by side (scripts/compare.py): the layer's stripped extension, the floor extension
-# (Benchmarks/floor: register, then /event/next until SHUTDOWN) and, with
+# Side by side (scripts/compare.py): the layer's stripped extension, the two floors
+# (Benchmarks/floor: register then /event/next; the same messages as an extension) and, with
 # COMPARE_EXTENSION=/path/to/binary (e.g. the official extension from its layer zip; COMPARE_ZIP
 # that zip), the other one, alternating on the same workloads COMPARE_RUNS times; the section
 # "compare" of BENCHMARKS.md and Benchmarks/compare.png from the medians (about 2 minutes a run).
@@ -140,10 +140,11 @@ compare: layer
 	rm -rf $(COMPARE_WORK) && mkdir -p $(COMPARE_WORK)/layer $(BENCH_RESULTS)
 	unzip -q $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) -d $(COMPARE_WORK)/layer
 	$(CC) -static -O2 -o $(COMPARE_WORK)/elastic-apm-floor-extension Benchmarks/floor/floor_extension.c
+	$(CC) -static -O2 -o $(COMPARE_WORK)/elastic-apm-protocol-floor Benchmarks/floor/protocol_floor.c
 	python3 scripts/compare.py --extension $(COMPARE_WORK)/layer/extensions/$(EXTENSION) \
 		--layer-zip $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) \
 		$(if $(COMPARE_EXTENSION),--compare $(COMPARE_EXTENSION)) $(if $(COMPARE_ZIP),--compare-zip $(COMPARE_ZIP)) \
-		--floor $(COMPARE_WORK)/elastic-apm-floor-extension --lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim \
+		--floor $(COMPARE_WORK)/elastic-apm-floor-extension --protocol-floor $(COMPARE_WORK)/elastic-apm-protocol-floor --lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim \
 		--runs $(COMPARE_RUNS) --out $(BENCH_RESULTS) \
 		--command "make compare COMPARE_RUNS=$(COMPARE_RUNS)$(if $(COMPARE_EXTENSION), COMPARE_EXTENSION=<the official extension's binary>)"
 	scripts/put_section.py compare BENCHMARKS.md $(BENCH_RESULTS)/compare.md

@@ -14,10 +14,14 @@ Workloads (the scenarios are in Benchmarks/scenarios/):
   plain start  the binary against a Runtime API that answers at once (SHUTDOWN on the first
                /event/next): start -> first /event/next (a start of its own), CPU (perf's
                task-clock) and peak RSS (GNU time)
-The floor binary (Benchmarks/floor/floor_extension.c: register, then /event/next until SHUTDOWN)
-runs beside them; init figures are compared above it: (ours - floor) / (theirs - floor).
+Two floors run beside them. The init floor (Benchmarks/floor/floor_extension.c: register, then
+/event/next until SHUTDOWN) on init and plain start: init figures are compared above it,
+(ours - floor) / (theirs - floor). The protocol floor (Benchmarks/floor/protocol_floor.c: the same
+messages as an extension, one thread, none of an extension's own work) on the lambda-sim workloads:
+its figures are shown beside the others with their ratio to the official extension's, i.e. how
+much of that figure the protocol itself accounts for.
 
-usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--runs 5]
+usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--protocol-floor BIN] [--runs 5]
                   [--layer-zip ZIP] [--compare-zip ZIP] [--out DIR] [--png FILE]
 Writes DIR/compare.json, DIR/compare.md (the BENCHMARKS.md section) and the picture FILE
 (default Benchmarks/compare.png, which BENCHMARKS.md links).
@@ -199,7 +203,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--extension", required=True, help="this extension (the layer's binary)")
     parser.add_argument("--compare", help="the other extension, e.g. the official one from its layer zip")
-    parser.add_argument("--floor", help="the floor extension (Benchmarks/floor)")
+    parser.add_argument("--floor", help="the init floor extension (Benchmarks/floor/floor_extension.c)")
+    parser.add_argument("--protocol-floor", help="the protocol floor extension (Benchmarks/floor/protocol_floor.c)")
     parser.add_argument("--lambda-sim", required=True)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--layer-zip", help="this extension's layer zip")
@@ -214,6 +219,8 @@ def main():
         binaries["official"] = os.path.abspath(args.compare)
     if args.floor:
         binaries["floor"] = os.path.abspath(args.floor)
+    if args.protocol_floor:
+        binaries["protocol floor"] = os.path.abspath(args.protocol_floor)
     os.makedirs(args.out, exist_ok=True)
     runs = {name: {} for name in binaries}
     problems = []
@@ -232,7 +239,7 @@ def main():
                 # Alternating: each binary in turn on the same workload, so drifts in the machine's
                 # load fall on all of them alike.
                 for name, binary in binaries.items():
-                    if name == "floor" and workload not in ("init",):
+                    if (name == "floor") != (workload == "init") and name in ("floor", "protocol floor"):
                         continue
                     report = simulate(args.lambda_sim, binary, scenario, directory, f"{name}-{workload}-{run}".replace(" ", "-"), pinned)
                     figures = sim_figures(report)
@@ -240,6 +247,8 @@ def main():
                         problems.append(f"{name} {workload} run {run + 1}: {figures['problems']} exit {report['exitStatus']}")
                     runs[name].setdefault(workload, []).append(figures)
             for name, binary in binaries.items():
+                if name == "protocol floor":  # it needs an APM Server to start
+                    continue
                 figures = plain_start(binary, server, directory, f"{name}-extension")
                 runs[name].setdefault("plain start", []).append(figures)
             print(f"compare: run {run + 1}/{args.runs} done", flush=True)
@@ -253,35 +262,38 @@ def main():
 
     rows = []
 
-    def add(label, key, workload, unit, above_floor=False):
+    def add(label, key, workload, unit, floor_name, subtract=False):
+        """`floor_name`'s figure fills the floor column; `subtract`: the ratio is taken above it."""
         ours = figure("ours", workload, key)
         theirs = figure("official", workload, key) if "official" in binaries else None
-        floor = figure("floor", workload, key) if above_floor and "floor" in binaries else None
-        ratio = None
+        floor = figure(floor_name, workload, key) if floor_name in binaries else None
+        ratio = floor_ratio = None
         if ours is not None and theirs:
-            ratio = (ours - floor) / (theirs - floor) if floor is not None and theirs > floor else ours / theirs
+            ratio = (ours - floor) / (theirs - floor) if subtract and floor is not None and theirs > floor else ours / theirs
+            if not subtract and floor is not None:
+                floor_ratio = floor / theirs
         rows.append({"figure": label, "ours": ours, "official": theirs, "floor": floor, "unit": unit, "ratio": ratio,
-                     "aim": AIMS.get(label)})
+                     "floorRatio": floor_ratio, "aim": AIMS.get(label)})
 
-    add("init above the floor (lambda-sim)", "initMs", "init", "ms", above_floor=True)
-    add("init above the floor (plain start)", "initMs", "plain start", "ms", above_floor=True)
-    add("peak RSS (lambda-sim, 300 invocations)", "peakRSSKB", "invocations", "KiB")
-    add("peak RSS (plain start)", "peakRSSKB", "plain start", "KiB")
-    add("CPU, 300 invocations", "cpuMs", "invocations", "ms")
-    add("CPU, 20 000 events", "cpuMs", "events", "ms")
-    add("added latency p99", "addedLatencyP99Ms", "invocations", "ms")
-    add("one CPU: CPU, 300 invocations", "cpuMs", "pinned invocations", "ms")
-    add("one CPU: CPU, 20 000 events", "cpuMs", "pinned events", "ms")
-    add("one CPU: added latency p99", "addedLatencyP99Ms", "pinned invocations", "ms")
+    add("init above the floor (lambda-sim)", "initMs", "init", "ms", "floor", subtract=True)
+    add("init above the floor (plain start)", "initMs", "plain start", "ms", "floor", subtract=True)
+    add("peak RSS (lambda-sim, 300 invocations)", "peakRSSKB", "invocations", "KiB", "protocol floor")
+    add("peak RSS (plain start)", "peakRSSKB", "plain start", "KiB", "floor")
+    add("CPU, 300 invocations", "cpuMs", "invocations", "ms", "protocol floor")
+    add("CPU, 20 000 events", "cpuMs", "events", "ms", "protocol floor")
+    add("added latency p99", "addedLatencyP99Ms", "invocations", "ms", "protocol floor")
+    add("one CPU: CPU, 300 invocations", "cpuMs", "pinned invocations", "ms", "protocol floor")
+    add("one CPU: CPU, 20 000 events", "cpuMs", "pinned events", "ms", "protocol floor")
+    add("one CPU: added latency p99", "addedLatencyP99Ms", "pinned invocations", "ms", "protocol floor")
     # The plain start's CPU includes the whole run to exit (init, SHUTDOWN, exit), and GNU time's own.
-    add("CPU of a plain start (to exit)", "cpuMs", "plain start", "ms")
+    add("CPU of a plain start (to exit)", "cpuMs", "plain start", "ms", "floor")
     zip_ratio = sizes["ours"] / sizes["official"] if "official" in sizes else None
     rows.append({"figure": "layer zip", "ours": sizes["ours"] / 1e6, "official": sizes.get("official", 0) / 1e6 or None,
-                 "floor": None, "unit": "MB", "ratio": zip_ratio, "aim": AIMS["layer zip"]})
+                 "floor": None, "unit": "MB", "ratio": zip_ratio, "floorRatio": None, "aim": AIMS["layer zip"]})
 
-    latencies = {name: [l for r in runs[name].get("invocations", []) for l in r["latencies"]] for name in binaries if name != "floor"}
-    pinned_latencies = {name: [l for r in runs[name].get("pinned invocations", []) for l in r["latencies"]]
-                        for name in binaries if name != "floor"}
+    extensions = [name for name in binaries if name in ("ours", "official")]
+    latencies = {name: [l for r in runs[name].get("invocations", []) for l in r["latencies"]] for name in extensions}
+    pinned_latencies = {name: [l for r in runs[name].get("pinned invocations", []) for l in r["latencies"]] for name in extensions}
     results = {"runs": args.runs, "binaries": binaries, "rows": rows, "problems": problems, "command": args.command,
                "sizes": sizes, "raw": runs}
     with open(os.path.join(args.out, "compare.json"), "w") as file:
@@ -311,8 +323,14 @@ def markdown(results, args):
         results["command"] or "python3 scripts/compare.py ...",
         "```",
         "",
-        "| figure | this extension | official | floor | ours / official | aim |",
-        "|---|---:|---:|---:|---:|---:|",
+        "The floor column: for init and the plain start, the init floor (`Benchmarks/floor/floor_extension.c`:",
+        "register, then `/event/next`), whose init is subtracted from both extensions'; for the other lambda-sim",
+        "rows, the protocol floor (`Benchmarks/floor/protocol_floor.c`: the same messages as an extension, one",
+        "thread, none of an extension's own work). floor / official: how much of the official extension's",
+        "figure the floor alone accounts for. lambda-sim reads CPU in the kernel's 10 ms ticks.",
+        "",
+        "| figure | this extension | official | floor | ours / official | floor / official | aim |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rows"]:
         unit = row["unit"]
@@ -320,6 +338,7 @@ def markdown(results, args):
         lines.append(
             f"| {row['figure']} | {fmt(row['ours'])} {unit} | {fmt(row['official'])} {unit if row['official'] is not None else ''} | "
             f"{fmt(row['floor']) + ' ' + unit if row['floor'] is not None else ''} | {fmt(row['ratio'], 2)}{met} | "
+            f"{fmt(row['floorRatio'], 2) if row.get('floorRatio') is not None else ''} | "
             f"{'≤ ' + fmt(row['aim'], 2) if row['aim'] is not None else ''} |")
     lines += ["", f"Binaries: this extension `{os.path.basename(results['binaries']['ours'])}` "
               f"({os.path.getsize(results['binaries']['ours']) / 1e6:.1f} MB)"]
@@ -354,6 +373,9 @@ def draw(rows, latencies, pinned_latencies, path):
                       label=f"{name}, one CPU")
     left.set_xscale("log")
     left.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda value, _: f"{value:g}"))
+    # Only 2 and 5 between the powers of ten: all eight would overlap.
+    left.xaxis.set_minor_formatter(matplotlib.ticker.FuncFormatter(
+        lambda value, _: f"{value:g}" if f"{value:.0e}"[0] in "25" else ""))
     left.set_xlabel("added latency: agent flush -> /event/next (ms, log scale)")
     left.set_ylabel("share of invocations")
     left.set_title("Added latency, 300 invocations per run")
@@ -368,6 +390,11 @@ def draw(rows, latencies, pinned_latencies, path):
     for position, row in zip(positions, shown):
         if row["aim"] is not None:
             right.plot([row["aim"], row["aim"]], [position - 0.4, position + 0.4], color="black", linewidth=1.5)
+    floors = [(position, row["floorRatio"]) for position, row in zip(positions, shown) if row.get("floorRatio")]
+    if floors:
+        right.scatter([ratio for _, ratio in floors], [position for position, _ in floors], marker="x", color="dimgrey",
+                      zorder=3, label="floor / official")
+        right.legend(loc="lower right", fontsize=8)
     right.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=3, fontsize=8)
     right.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
     right.set_xscale("log")
@@ -375,7 +402,7 @@ def draw(rows, latencies, pinned_latencies, path):
     right.set_yticks(list(positions))
     right.set_yticklabels(labels, fontsize=8)
     right.invert_yaxis()
-    right.set_xlabel("this extension / official (lower is better; black tick: aim)")
+    right.set_xlabel("this extension / official (lower is better; black tick: aim; x: the floor)")
     right.set_title("Cost ratios")
     figure.tight_layout()
     figure.savefig(path, dpi=110)
