@@ -125,26 +125,30 @@ bench: layer
 	$(MAKE) compare COMPARE_RUNS=$(BENCH_RUNS)
 	@echo "wrote BENCHMARKS.md"
 
-# Side by side (scripts/compare.py): the layer's stripped extension, the two floors
-# (Benchmarks/floor: register then /event/next; the same messages as an extension) and, with
+# Side by side (scripts/compare.py): the layer's stripped extension, three floors (Benchmarks/floor:
+# register then /event/next; the same messages as an extension; Sources/StackFloor: those messages
+# on the extension's HTTP server and client, built as the layer's binary is) and, with
 # COMPARE_EXTENSION=/path/to/binary (e.g. the official extension from its layer zip; COMPARE_ZIP
 # that zip), the other one, alternating on the same workloads COMPARE_RUNS times; the section
 # "compare" of BENCHMARKS.md and Benchmarks/compare.png from the medians (about 2 minutes a run).
 COMPARE_RUNS ?= 3
 COMPARE_WORK := $(CURDIR)/.build-compare
-compare: layer
+compare:
+	mkdir -p $(COMPARE_WORK)
+	SWIFT=$(SWIFT) STACK_FLOOR_OUT=$(COMPARE_WORK)/elastic-apm-stack-floor scripts/build_layer.sh
 	$(SWIFT) build -c release --product lambda-sim
 	@python3 -c "import matplotlib" 2>/dev/null || python3 -m pip install -q matplotlib 2>/dev/null \
 		|| python3 -m pip install -q --break-system-packages matplotlib
 	@test -x /usr/bin/time || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time; }
-	rm -rf $(COMPARE_WORK) && mkdir -p $(COMPARE_WORK)/layer $(BENCH_RESULTS)
+	rm -rf $(COMPARE_WORK)/layer && mkdir -p $(COMPARE_WORK)/layer $(BENCH_RESULTS)
 	unzip -q $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) -d $(COMPARE_WORK)/layer
 	$(CC) -static -O2 -o $(COMPARE_WORK)/elastic-apm-floor-extension Benchmarks/floor/floor_extension.c
 	$(CC) -static -O2 -o $(COMPARE_WORK)/elastic-apm-protocol-floor Benchmarks/floor/protocol_floor.c
 	python3 scripts/compare.py --extension $(COMPARE_WORK)/layer/extensions/$(EXTENSION) \
 		--layer-zip $$(ls -t dist/$(EXTENSION)-*-linux-x86_64.zip | head -1) \
 		$(if $(COMPARE_EXTENSION),--compare $(COMPARE_EXTENSION)) $(if $(COMPARE_ZIP),--compare-zip $(COMPARE_ZIP)) \
-		--floor $(COMPARE_WORK)/elastic-apm-floor-extension --protocol-floor $(COMPARE_WORK)/elastic-apm-protocol-floor --lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim \
+		--floor $(COMPARE_WORK)/elastic-apm-floor-extension --protocol-floor $(COMPARE_WORK)/elastic-apm-protocol-floor \
+		--stack-floor $(COMPARE_WORK)/elastic-apm-stack-floor --lambda-sim $$($(SWIFT) build -c release --show-bin-path)/lambda-sim \
 		--runs $(COMPARE_RUNS) --out $(BENCH_RESULTS) \
 		--command "make compare COMPARE_RUNS=$(COMPARE_RUNS)$(if $(COMPARE_EXTENSION), COMPARE_EXTENSION=<the official extension's binary>)"
 	scripts/put_section.py compare BENCHMARKS.md $(BENCH_RESULTS)/compare.md

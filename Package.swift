@@ -28,6 +28,8 @@ let package = Package(
         .library(name: "LifecycleTesting", targets: ["LifecycleTesting"]),
         .library(name: "JSON", targets: ["JSON"]),
         .library(name: "LambdaSim", targets: ["LambdaSim"]),
+        // `make compare`'s stack floor: the protocol floor on the extension's HTTP server and client.
+        .executable(name: "elastic-apm-stack-floor", targets: ["StackFloor"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
@@ -110,6 +112,19 @@ let package = Package(
             // Lifecycle for the extension's variable names: one place for them.
             dependencies: ["Transport", "JSON", "Lifecycle", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: swiftSettings
+        ),
+
+        // MARK: The stack floor (Benchmarks/ANALYSIS.md): the extension's messages on its building blocks
+        .executableTarget(
+            name: "StackFloor",
+            dependencies: [
+                "HTTPServer", "Transport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            // As the extension's modules are built, so that it links what they link.
+            swiftSettings: extensionSwiftSettings
         ),
 
         // MARK: Tests

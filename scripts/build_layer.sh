@@ -79,6 +79,15 @@ fi
 version=$("$binary" --version | awk '{print $2}')
 echo "$binary" >"$cache/binary.path"   # the unstripped binary, for scripts/bench_layer.sh
 
+# `make compare`'s stack floor (Sources/StackFloor), built as the extension is, to
+# $STACK_FLOOR_OUT (stripped): only when asked, the layer does not contain it.
+if [[ -n ${STACK_FLOOR_OUT:-} ]]; then
+    (cd "$cache/src" && PKG_CONFIG_PATH="$cache/curl/pkgconfig" "$swift" build "${swift_flags[@]}" --product elastic-apm-stack-floor) \
+        >"$cache/build-stack-floor.log" 2>&1 || { cat "$cache/build-stack-floor.log" >&2; exit 1; }
+    cp "$(dirname "$binary")/elastic-apm-stack-floor" "$STACK_FLOOR_OUT"
+    strip "$STACK_FLOOR_OUT"
+fi
+
 # MARK: Stage the layer
 stage=$cache/layer
 rm -rf "$stage"

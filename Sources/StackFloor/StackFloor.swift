@@ -1,0 +1,98 @@
+import HTTPServer
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+import Transport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The protocol floor (`Benchmarks/floor/protocol_floor.c`) on the extension's own building
+/// blocks: the same messages, through the extension's `HTTPServer` (SwiftNIO) and `HTTPClient`
+/// (libcurl on its transport thread), with every task on the event loop as the extension runs
+/// them (`EventLoopExecutor`), and none of the extension's work (no parsing, batching, gzip,
+/// metrics or logs). What it costs beside the C floor is what those blocks cost by themselves
+/// (Benchmarks/ANALYSIS.md). A measuring stick, not an extension: it has no error handling
+/// worth the name.
+@main
+enum StackFloor {
+    static func main() {
+        MultiThreadedEventLoopGroup.withCurrentThreadAsEventLoop { eventLoop in
+            Task(executorPreference: EventLoopExecutor(eventLoop)) {
+                exit(await run(eventLoop: eventLoop))
+            }
+        }
+        fatalError("the event loop stopped before the floor exited")
+    }
+
+    static func run(eventLoop: any EventLoop) async -> Int32 {
+        guard let api = variable("AWS_LAMBDA_RUNTIME_API"), let server = variable("ELASTIC_APM_LAMBDA_APM_SERVER") else {
+            return 2
+        }
+        let agentPort = variable("ELASTIC_APM_DATA_RECEIVER_SERVER_PORT").flatMap { Int($0) } ?? 8200
+        let base = "http://\(api)"
+        do {
+            let http = try HTTPClient()
+            let registration = try await http.execute(HTTPRequest(
+                method: "POST", url: base + "/2020-01-01/extension/register",
+                headers: ["Lambda-Extension-Name": "elastic-apm-stack-floor", "Content-Type": "application/json"],
+                body: Array(#"{"events":["INVOKE","SHUTDOWN"]}"#.utf8)))
+            guard let identifier = registration.headers["lambda-extension-identifier"] else { return 1 }
+
+            // The agent's intake is kept as it came; each flush hands it to the loop below.
+            let pending = NIOLockedValueBox<(encoding: String?, body: [UInt8])>((nil, []))
+            let (flushes, flushed) = AsyncStream.makeStream(of: (encoding: String?, body: [UInt8]).self)
+            _ = try await HTTPServer.start(port: agentPort, group: eventLoop) { request in
+                if request.path == "/intake/v2/events" {
+                    pending.withLockedValue { kept in
+                        if kept.body.isEmpty { kept.encoding = request.headers["content-encoding"] }
+                        kept.body += request.body
+                    }
+                    if request.queryValue("flushed") == "true" {
+                        flushed.yield(pending.withLockedValue { kept in
+                            defer { kept = (nil, []) }
+                            return kept
+                        })
+                    }
+                }
+                return .respond(ServerResponse(status: 202))
+            }
+            let telemetry = try await HTTPServer.start(group: eventLoop) { _ in .respond(ServerResponse(status: 200)) }
+            _ = try await http.execute(HTTPRequest(
+                method: "PUT", url: base + "/2022-07-01/telemetry",
+                headers: ["Lambda-Extension-Identifier": identifier, "Content-Type": "application/json"],
+                body: Array("""
+                    {"schemaVersion":"2022-12-13","types":["platform","function"],\
+                    "buffering":{"maxItems":1000,"maxBytes":262144,"timeoutMs":25},\
+                    "destination":{"protocol":"HTTP","URI":"http://sandbox.localdomain:\(telemetry.port)"}}
+                    """.utf8)))
+
+            var invocationsEnded = flushes.makeAsyncIterator()
+            while true {
+                let event = try await http.execute(HTTPRequest(
+                    url: base + "/2020-01-01/extension/event/next", headers: ["Lambda-Extension-Identifier": identifier],
+                    timeout: .zero))
+                if contains(event.body, #""SHUTDOWN""#) { return 0 }
+                guard let data = await invocationsEnded.next() else { return 1 }
+                if data.body.isEmpty { continue }
+                var headers: HTTPFields = ["Content-Type": "application/x-ndjson"]
+                if let encoding = data.encoding { headers.add(name: "Content-Encoding", value: encoding) }
+                _ = try await http.execute(HTTPRequest(method: "POST", url: server + "/intake/v2/events", headers: headers, body: data.body))
+            }
+        } catch {
+            print("stack floor: \(error)")
+            return 1
+        }
+    }
+
+    private static func contains(_ bytes: [UInt8], _ text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard bytes.count >= needle.count else { return false }
+        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
+    }
+
+    private static func variable(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}
