@@ -266,6 +266,8 @@ def main():
         sizes = {"ours": os.path.getsize(args.layer_zip) if args.layer_zip else zipped_size(binaries["ours"], directory)}
         if "official" in binaries:
             sizes["official"] = os.path.getsize(args.compare_zip) if args.compare_zip else zipped_size(binaries["official"], directory)
+        if "stack floor" in binaries:
+            sizes["stack floor"] = zipped_size(binaries["stack floor"], directory)
     server.shutdown()
 
     def figure(name, workload, key):
@@ -305,7 +307,9 @@ def main():
     add("CPU of a plain start (to exit)", "cpuMs", "plain start", "ms")
     zip_ratio = sizes["ours"] / sizes["official"] if "official" in sizes else None
     rows.append({"figure": "layer zip", "ours": sizes["ours"] / 1e6, "official": sizes.get("official", 0) / 1e6 or None,
-                 "floor": None, "unit": "MB", "ratio": zip_ratio, "floors": {}, "aim": AIMS["layer zip"]})
+                 "floor": None, "unit": "MB", "ratio": zip_ratio, "aim": AIMS["layer zip"],
+                 "floors": {"stack floor": {"value": sizes["stack floor"] / 1e6, "ratio": sizes["stack floor"] / sizes["official"]}}
+                 if "stack floor" in sizes and "official" in sizes else {}})
 
     extensions = [name for name in binaries if name in ("ours", "official")]
     latencies = {name: [l for r in runs[name].get("invocations", []) for l in r["latencies"]] for name in extensions}
@@ -426,7 +430,7 @@ def draw(rows, latencies, pinned_latencies, path):
             right.scatter([ratio for _, ratio in points], [position for position, _ in points], marker=marker, s=60,
                           color="black" if name == "stack floor" else "dimgrey", zorder=3, label=f"{name} / official")
     if any(row.get("floors") for row in shown):
-        right.legend(loc="lower right", fontsize=8)
+        right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
     right.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=3, fontsize=8)
     right.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
     right.set_xscale("log")
