@@ -19,9 +19,9 @@ Three floors run beside them. The init floor (Benchmarks/floor/floor_extension.c
 (ours - floor) / (theirs - floor). The protocol floor (Benchmarks/floor/protocol_floor.c: the same
 messages as an extension, one thread, none of an extension's own work) on the lambda-sim workloads
 but init, and the stack floor (Sources/StackFloor: those messages on this extension's HTTP server
-and client, built as its binary is) on those and the plain start: their figures and their ratios to the official
-extension's are a table of their own, i.e. how much of each figure the protocol itself, and the
-protocol on this extension's building blocks, account for.
+and client, built as its binary is) on those and the plain start: their figures and their ratios
+to the official extension's are a table of their own, i.e. how much of each figure the protocol
+itself, and the protocol on this extension's building blocks, account for.
 
 usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--protocol-floor BIN]
                   [--stack-floor BIN] [--runs 5]
