@@ -100,8 +100,29 @@ final class ExtensionChildProcess: Sendable {
             cpuMilliseconds: Self.readCPUMilliseconds(pid: pid))
     }
 
-    /// utime + stime of `/proc/<pid>/stat` (fields 14 and 15, after the parenthesised command name).
+    /// CPU used so far: utime + stime of `/proc/<pid>/stat`, which counts threads that have exited
+    /// but only in clock ticks (10 ms), or, when larger, the run time of its live threads from
+    /// `/proc/<pid>/task/*/schedstat`, in nanoseconds: exact unless a thread has exited.
     static func readCPUMilliseconds(pid: Int32) -> Double? {
+        guard let ticks = readStatCPUMilliseconds(pid: pid) else { return nil }
+        return max(ticks, readThreadsRunMilliseconds(pid: pid) ?? 0)
+    }
+
+    /// The first field of each thread's `schedstat` (time on a CPU, ns), summed.
+    static func readThreadsRunMilliseconds(pid: Int32) -> Double? {
+        guard let threads = try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task") else { return nil }
+        var nanoseconds = 0.0
+        for thread in threads {
+            guard let schedstat = try? String(contentsOfFile: "/proc/\(pid)/task/\(thread)/schedstat", encoding: .utf8),
+                let run = schedstat.split(separator: " ").first.flatMap({ Double($0) })
+            else { return nil }
+            nanoseconds += run
+        }
+        return nanoseconds / 1_000_000
+    }
+
+    /// utime + stime of `/proc/<pid>/stat` (fields 14 and 15, after the parenthesised command name).
+    static func readStatCPUMilliseconds(pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
         else { return nil }
