@@ -1,0 +1,48 @@
+import Foundation
+@testable import LambdaSim
+import Testing
+
+@Suite("Extension child process figures")
+struct ExtensionChildProcessTests {
+    /// A child spends ~30 ms of CPU, prints what its own CPU clock says it has spent, and waits on
+    /// its input: what lambda-sim reads of it must not be below that, and must be finer than the
+    /// 10 ms clock ticks of `/proc/<pid>/stat` (which would read 30 ms for 30-39 ms).
+    @Test("a child's CPU is read to below a clock tick, and not below what the child counts itself")
+    func cpuIsReadFinerThanTicks() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            """
+            import sys, time
+            start = time.process_time()
+            while time.process_time() - start < 0.03:
+                pass
+            print(time.process_time() * 1000, flush=True)
+            sys.stdin.read()
+            """,
+        ]
+        let input = Pipe()
+        let output = Pipe()
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        defer {
+            try? input.fileHandleForWriting.close()
+            process.waitUntilExit()
+        }
+        var line = Data()
+        while true {
+            let byte = output.fileHandleForReading.readData(ofLength: 1)
+            if byte.isEmpty || byte == Data([0x0A]) { break }
+            line.append(byte)
+        }
+        let counted = try #require(Double(String(decoding: line, as: UTF8.self)))
+
+        let read = try #require(ExtensionChildProcess.readCPUMilliseconds(pid: process.processIdentifier))
+        let ticks = try #require(ExtensionChildProcess.readStatCPUMilliseconds(pid: process.processIdentifier))
+        #expect(read >= counted)
+        #expect(read >= ticks)
+        #expect(read.truncatingRemainder(dividingBy: 10) != 0, "\(read) ms is a whole number of clock ticks")
+    }
+}
