@@ -32,11 +32,13 @@ enum StackFloor {
         }
         let agentPort = variable("ELASTIC_APM_DATA_RECEIVER_SERVER_PORT").flatMap { Int($0) } ?? 8200
         let base = "http://\(api)"
+        // Lambda knows an extension by its file name.
+        let name = String(CommandLine.arguments[0].split(separator: "/").last ?? "elastic-apm-stack-floor")
         do {
             let http = try HTTPClient()
             let registration = try await http.execute(HTTPRequest(
                 method: "POST", url: base + "/2020-01-01/extension/register",
-                headers: ["Lambda-Extension-Name": "elastic-apm-stack-floor", "Content-Type": "application/json"],
+                headers: ["Lambda-Extension-Name": name, "Content-Type": "application/json"],
                 body: Array(#"{"events":["INVOKE","SHUTDOWN"]}"#.utf8)))
             guard let identifier = registration.headers["lambda-extension-identifier"] else { return 1 }
 
