@@ -17,11 +17,11 @@ Workloads (the scenarios are in Benchmarks/scenarios/):
 Three floors run beside them. The init floor (Benchmarks/floor/floor_extension.c: register, then
 /event/next until SHUTDOWN) on init and plain start: init figures are compared above it,
 (ours - floor) / (theirs - floor). The protocol floor (Benchmarks/floor/protocol_floor.c: the same
-messages as an extension, one thread, none of an extension's own work) on the lambda-sim workloads
-but init, and the stack floor (Sources/StackFloor: those messages on this extension's HTTP server
-and client, built as its binary is) on those and the plain start: their figures and their ratios
-to the official extension's are a table of their own, i.e. how much of each figure the protocol
-itself, and the protocol on this extension's building blocks, account for.
+messages as an extension, one thread, none of an extension's own work) on the lambda-sim workloads,
+and the stack floor (Sources/StackFloor: those messages on this extension's HTTP server and client,
+built as its binary is) on those and the plain start: their figures and their ratios to the
+official extension's are a table of their own, i.e. how much of each figure the protocol itself,
+and the protocol on this extension's building blocks, account for.
 
 usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--protocol-floor BIN]
                   [--stack-floor BIN] [--runs 5]
@@ -248,9 +248,7 @@ def main():
                 # Alternating: each binary in turn on the same workload, so drifts in the machine's
                 # load fall on all of them alike.
                 for name, binary in binaries.items():
-                    # The init scenario's invocation has no agent: the protocol and stack floors, which
-                    # end an invocation on the agent's flush, start at the plain start instead.
-                    if name in ("floor",) + FLOORS and (name == "floor") != (workload == "init"):
+                    if name == "floor" and workload != "init":
                         continue
                     report = simulate(args.lambda_sim, binary, scenario, directory, f"{name}-{workload}-{run}".replace(" ", "-"), pinned)
                     figures = sim_figures(report)
