@@ -118,7 +118,7 @@ let package = Package(
         .executableTarget(
             name: "StackFloor",
             dependencies: [
-                "HTTPServer", "Transport",
+                "HTTPServer", "Transport", "JSON",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),

@@ -1,4 +1,5 @@
 import HTTPServer
+import JSON
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -75,7 +76,7 @@ enum StackFloor {
                 let event = try await http.execute(HTTPRequest(
                     url: base + "/2020-01-01/extension/event/next", headers: ["Lambda-Extension-Identifier": identifier],
                     timeout: .zero))
-                if contains(event.body, #""SHUTDOWN""#) { return 0 }
+                if (try? JSONParser.parse(event.body))?["eventType"]?.stringValue == "SHUTDOWN" { return 0 }
                 guard let data = await invocationsEnded.next() else { return 1 }
                 if data.body.isEmpty { continue }
                 var headers: HTTPFields = ["Content-Type": "application/x-ndjson"]
@@ -86,12 +87,6 @@ enum StackFloor {
             print("stack floor: \(error)")
             return 1
         }
-    }
-
-    private static func contains(_ bytes: [UInt8], _ text: String) -> Bool {
-        let needle = Array(text.utf8)
-        guard bytes.count >= needle.count else { return false }
-        return (0...(bytes.count - needle.count)).contains { bytes[$0..<($0 + needle.count)].elementsEqual(needle) }
     }
 
     private static func variable(_ name: String) -> String? {

@@ -1,6 +1,6 @@
-import Foundation
 @testable import LambdaSim
 import Testing
+import TestSupport
 
 @Suite("Extension child process figures")
 struct ExtensionChildProcessTests {
@@ -9,9 +9,7 @@ struct ExtensionChildProcessTests {
     /// 10 ms clock ticks of `/proc/<pid>/stat` (which would read 30 ms for 30-39 ms).
     @Test("a child's CPU is read to below a clock tick, and not below what the child counts itself")
     func cpuIsReadFinerThanTicks() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let child = try LineProcess(command: [
             "python3", "-c",
             """
             import sys, time
@@ -21,26 +19,12 @@ struct ExtensionChildProcessTests {
             print(time.process_time() * 1000, flush=True)
             sys.stdin.read()
             """,
-        ]
-        let input = Pipe()
-        let output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try process.run()
-        defer {
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-        }
-        var line = Data()
-        while true {
-            let byte = output.fileHandleForReading.readData(ofLength: 1)
-            if byte.isEmpty || byte == Data([0x0A]) { break }
-            line.append(byte)
-        }
-        let counted = try #require(Double(String(decoding: line, as: UTF8.self)))
+        ])
+        defer { child.stop() }
+        let counted = try #require(Double(child.firstLine))
 
-        let read = try #require(ExtensionChildProcess.readCPUMilliseconds(pid: process.processIdentifier))
-        let ticks = try #require(ExtensionChildProcess.readStatCPUMilliseconds(pid: process.processIdentifier))
+        let read = try #require(ExtensionChildProcess.readCPUMilliseconds(pid: child.processIdentifier))
+        let ticks = try #require(ExtensionChildProcess.readStatCPUMilliseconds(pid: child.processIdentifier))
         #expect(read >= counted)
         #expect(read >= ticks)
         #expect(read.truncatingRemainder(dividingBy: 10) != 0, "\(read) ms is a whole number of clock ticks")

@@ -1,13 +1,15 @@
 import Foundation
 
-/// A helper server process that prints its port on its first line once it listens and exits
-/// when its stdin closes, so it never outlives the test. Reading that line is the synchronisation.
-final class LineServer: Sendable {
+/// A helper process that prints one line once it is ready and exits when its stdin closes, so it
+/// never outlives the test. Reading that line is the synchronisation.
+public final class LineProcess: Sendable {
     private let process: Process
     private let input: Pipe
-    let port: Int
+    /// The first line it printed, without its newline (empty if it printed none).
+    public let firstLine: String
+    public var processIdentifier: Int32 { process.processIdentifier }
 
-    init(command: [String]) throws {
+    public init(command: [String]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
@@ -22,18 +24,34 @@ final class LineServer: Sendable {
             if byte.isEmpty || byte == Data([0x0A]) { break }
             line.append(byte)
         }
-        guard let port = Int(String(decoding: line, as: UTF8.self)) else {
-            try? input.fileHandleForWriting.close()
-            process.waitUntilExit()
-            throw Subprocess.Failure(command: command, status: -1, output: "no port printed")
-        }
         self.process = process
         self.input = input
+        self.firstLine = String(decoding: line, as: UTF8.self)
+    }
+
+    /// Closes its stdin and waits for it to exit.
+    public func stop() {
+        try? input.fileHandleForWriting.close()
+        process.waitUntilExit()
+    }
+}
+
+/// A `LineProcess` whose first line is the port it listens on.
+final class LineServer: Sendable {
+    private let child: LineProcess
+    let port: Int
+
+    init(command: [String]) throws {
+        let child = try LineProcess(command: command)
+        guard let port = Int(child.firstLine) else {
+            child.stop()
+            throw Subprocess.Failure(command: command, status: -1, output: "no port printed")
+        }
+        self.child = child
         self.port = port
     }
 
     func stop() {
-        try? input.fileHandleForWriting.close()
-        process.waitUntilExit()
+        child.stop()
     }
 }
