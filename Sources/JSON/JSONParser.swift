@@ -127,14 +127,28 @@ public struct JSONParser {
 
     mutating func parseNumber() throws(JSONParseError) -> Double {
         let start = position
+        try scanNumberSyntax()
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            position = start
+            throw failure("number out of range")
+        }
+        return value
+    }
+
+    /// Moves past a number's RFC 8259 syntax; returns a bound of its magnitude: the number is below
+    /// 10 to that power (its integer digits plus its exponent, the exponent capped).
+    @discardableResult
+    mutating func scanNumberSyntax() throws(JSONParseError) -> Int {
         if current == UInt8(ascii: "-") { position += 1 }
         guard let first = current, first >= UInt8(ascii: "0"), first <= UInt8(ascii: "9") else {
             throw failure("expected a digit")
         }
+        var decimalExponent = 0
         if first == UInt8(ascii: "0") {
             position += 1
         } else {
-            skipDigits()
+            decimalExponent = skipDigits()
         }
         if current == UInt8(ascii: ".") {
             position += 1
@@ -142,15 +156,21 @@ public struct JSONParser {
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
-            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
-            guard skipDigits() > 0 else { throw failure("expected a digit in the exponent") }
+            var sign = 1
+            if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") {
+                if current == UInt8(ascii: "-") { sign = -1 }
+                position += 1
+            }
+            let digitsStart = position
+            var exponent = 0
+            while let byte = current, byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") {
+                exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), 1_000_000)
+                position += 1
+            }
+            guard position > digitsStart else { throw failure("expected a digit in the exponent") }
+            decimalExponent += sign * exponent
         }
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self)
-        guard let value = Double(text), value.isFinite else {
-            position = start
-            throw failure("number out of range")
-        }
-        return value
+        return decimalExponent
     }
 
     @discardableResult

@@ -89,6 +89,14 @@ struct JSONScanTests {
             #"{"a":1,}"#, #"{"a":[1,]}"#, #"{a:1}"#, #"{"a":1} x"#, #"{"a":tru}"#, "{\"a\":\"\u{1}\"}", #"{"a":"é"}"#, "",
             String(repeating: "[", count: 200) + String(repeating: "]", count: 200),
             "{\"a\":" + String(repeating: "{\"b\":", count: 130) + "1" + String(repeating: "}", count: 131),
+            // Magnitudes either side of the largest double, which the scan decides without converting.
+            #"{"a":1e308}"#, #"{"a":1.8e308}"#, #"{"a":-1e309}"#, #"{"a":0.1e309}"#, #"{"a":1e-400}"#, #"{"a":0e999}"#,
+            #"{"a":9E+307}"#, #"{"a":1e99999999999999999999}"#, #"{"a":1e-99999999999999999999}"#,
+            "{\"a\":" + String(repeating: "9", count: 308) + "}", "{\"a\":" + String(repeating: "9", count: 309) + "}",
+            "{\"a\":" + String(repeating: "9", count: 400) + "e-100}", "{\"a\":" + String(repeating: "9", count: 400) + ".5e-90}",
+            // Strings longer than a word, with what ends a plain run at each place in it.
+            #"{"abcdefghijklmnop":"0123456789abcdef\"x","b":"0123456789\u0041bcdef"}"#, #"{"a":"0123456789abcdefé0123"}"#,
+            "{\"a\":\"0123456\u{7}89abcdef\"}", #"{"a":"01234567"}"#, #"{"a":"0123456"#,
         ]
         for document in documents { expectAgreement(Array(document.utf8)) }
         // Bytes that are not UTF-8, in a string and as a name: lone continuation, overlong, surrogate, past U+10FFFF, truncated.

@@ -1,11 +1,13 @@
 import JSON
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One agent request to `/intake/v2/events`, checked line by line: a metadata line first, then
 /// events each with exactly one key out of the intake v2 event types. A bad line refuses the whole
 /// payload with its number and why, so one broken agent request cannot spoil a batch.
 package struct IntakePayload: Equatable, Sendable {
-    package static let eventTypes: Set<String> = ["transaction", "span", "error", "metricset", "log"]
-
     /// The metadata line as received, without its newline.
     package var metadata: [UInt8]
     /// The event lines, each ending in a newline.
@@ -21,6 +23,10 @@ package struct IntakePayload: Equatable, Sendable {
     }
 
     package init(ndjson body: [UInt8]) throws(Failure) {
+        self = try body.withUnsafeBufferPointer { (buffer) throws(Failure) in try IntakePayload(ndjson: buffer) }
+    }
+
+    private init(ndjson body: UnsafeBufferPointer<UInt8>) throws(Failure) {
         var metadata: [UInt8]?
         var events: [UInt8] = []
         events.reserveCapacity(body.count)
@@ -28,19 +34,19 @@ package struct IntakePayload: Equatable, Sendable {
         var transactionIDs: [String] = []
         var lineNumber = 0
         var start = 0
-        while start < body.count {
-            let end = body[start...].firstIndex(of: 0x0A) ?? body.count
+        while start < body.count, let base = body.baseAddress {
+            let end = memchr(base + start, 0x0A, body.count - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? body.count
             lineNumber += 1
             var lineEnd = end
             if lineEnd > start, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let line = body[start..<lineEnd]
+            let line = UnsafeBufferPointer(rebasing: body[start..<lineEnd])
             start = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
 
             // Checked as strictly as a parse, without building the line's values (they go on as bytes).
             let scanned: ScannedObject?
             do {
-                scanned = try line.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try JSONParser.scanObject(buffer) }
+                scanned = try JSONParser.scanObject(line)
             } catch {
                 throw Failure(line: lineNumber, reason: "\(error)")
             }
@@ -57,14 +63,14 @@ package struct IntakePayload: Equatable, Sendable {
                 metadata = Array(line)
                 continue
             }
-            guard Self.eventTypes.contains(key) else {
-                throw Failure(line: lineNumber, reason: "unknown event type \"\(key)\"")
+            switch key {
+            case "transaction":
+                let value = UnsafeBufferPointer(rebasing: line[scanned.firstValue])
+                if let id = (try? JSONParser.parse(value))?["id"]?.stringValue { transactionIDs.append(id) }
+            case "span", "error", "metricset", "log": break
+            default: throw Failure(line: lineNumber, reason: "unknown event type \"\(key)\"")
             }
-            if key == "transaction" {
-                let value = line[(line.startIndex + scanned.firstValue.lowerBound)..<(line.startIndex + scanned.firstValue.upperBound)]
-                if let id = (try? JSONParser.parse(Array(value)))?["id"]?.stringValue { transactionIDs.append(id) }
-            }
-            events += line
+            events.append(contentsOf: line)
             events.append(0x0A)
             eventCount += 1
         }
