@@ -14,6 +14,12 @@ Workloads (the scenarios are in Benchmarks/scenarios/):
   plain start  the binary against a Runtime API that answers at once (SHUTDOWN on the first
                /event/next): start -> first /event/next (a start of its own), CPU (perf's
                task-clock) and peak RSS (GNU time)
+Like for like: inside Lambda `sandbox.localdomain` names the sandbox, and the official extension
+listens for the Logs API there; where the name does not resolve it runs without its Logs API
+subscription, i.e. without the telemetry work (platform metrics, function logs) this extension does.
+So where it does not resolve and /etc/hosts is writable, the run adds `127.0.0.1 sandbox.localdomain`
+to it for its length and restores the file after; each extension's telemetry subscription is in the
+report.
 Three floors run beside them. The init floor (Benchmarks/floor/floor_extension.c: register, then
 /event/next until SHUTDOWN) on init and plain start: init figures are compared above it,
 (ours - floor) / (theirs - floor). The protocol floor (Benchmarks/floor/protocol_floor.c: the same
@@ -30,10 +36,12 @@ Writes DIR/compare.json, DIR/compare.md (the BENCHMARKS.md section) and the pict
 (default Benchmarks/compare.png, which BENCHMARKS.md links).
 """
 import argparse
+import contextlib
 import http.server
 import json
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -63,6 +71,36 @@ AIMS = {
     "one CPU: CPU, 20 000 events": 0.5,
     "one CPU: added latency p99": 0.5,
 }
+
+
+SANDBOX_NAME = "sandbox.localdomain"
+
+
+@contextlib.contextmanager
+def sandbox_name_resolving():
+    """Makes SANDBOX_NAME resolve for the block's length if it does not (module docstring); yields
+    how it resolves, for the report."""
+    try:
+        socket.getaddrinfo(SANDBOX_NAME, None)
+        yield f"`{SANDBOX_NAME}` resolves on this machine"
+        return
+    except socket.gaierror:
+        pass
+    try:
+        with open("/etc/hosts") as file:
+            original = file.read()
+        with open("/etc/hosts", "a") as file:
+            file.write(f"{'' if original.endswith(chr(10)) else chr(10)}127.0.0.1 {SANDBOX_NAME}\n")
+    except OSError as error:
+        print(f"compare: {SANDBOX_NAME} does not resolve and /etc/hosts cannot be changed ({error}): "
+              "the official extension runs without its Logs API subscription", file=sys.stderr)
+        yield f"`{SANDBOX_NAME}` did not resolve ({error.strerror}): the official extension ran without its Logs API subscription"
+        return
+    try:
+        yield f"`{SANDBOX_NAME}` resolved to 127.0.0.1 for the run (a line in /etc/hosts, removed after)"
+    finally:
+        with open("/etc/hosts", "w") as file:
+            file.write(original)
 
 
 def percentile(samples, fraction):
@@ -97,6 +135,7 @@ def sim_figures(report):
         "latencies": latencies,
         "addedLatencyP99Ms": percentile(latencies, 0.99) if latencies else None,
         "problems": report.get("problems", []),
+        "telemetrySubscription": report.get("telemetrySubscription"),
     }
 
 
@@ -242,7 +281,7 @@ def main():
         ("pinned invocations", "compare-invocations.json", True),
         ("pinned events", "compare-events.json", True),
     ]
-    with tempfile.TemporaryDirectory(prefix="eapm-compare-") as directory:
+    with tempfile.TemporaryDirectory(prefix="eapm-compare-") as directory, sandbox_name_resolving() as sandbox_name:
         for run in range(args.runs):
             for workload, scenario, pinned in workloads:
                 # Alternating: each binary in turn on the same workload, so drifts in the machine's
@@ -312,8 +351,10 @@ def main():
     extensions = [name for name in binaries if name in ("ours", "official")]
     latencies = {name: [l for r in runs[name].get("invocations", []) for l in r["latencies"]] for name in extensions}
     pinned_latencies = {name: [l for r in runs[name].get("pinned invocations", []) for l in r["latencies"]] for name in extensions}
+    subscriptions = {name: sorted({str(figures["telemetrySubscription"]) for figures in runs[name].get("invocations", [])})
+                     for name in extensions}
     results = {"runs": args.runs, "binaries": binaries, "rows": rows, "problems": problems, "command": args.command,
-               "sizes": sizes, "raw": runs}
+               "sizes": sizes, "raw": runs, "sandboxName": sandbox_name, "subscriptions": subscriptions}
     with open(os.path.join(args.out, "compare.json"), "w") as file:
         json.dump(results, file, indent=1)
     with open(os.path.join(args.out, "compare.md"), "w") as file:
@@ -375,6 +416,9 @@ def markdown(results, args):
     if "official" in results["binaries"]:
         lines[-1] += f", official `{os.path.basename(results['binaries']['official'])}` ({os.path.getsize(results['binaries']['official']) / 1e6:.1f} MB)"
     lines[-1] += "; the layer zip of the official extension is its binary zipped here unless `COMPARE_ZIP` names its zip."
+    names = {"ours": "this extension", "official": "the official one"}
+    subscribed = "; ".join(f"{names[name]}: {', '.join(kinds)}" for name, kinds in results["subscriptions"].items())
+    lines += ["", f"Telemetry subscriptions under lambda-sim ({subscribed}; `None`: none): {results['sandboxName']}."]
     if results["problems"]:
         lines += ["", "Problems seen during the runs:", ""] + [f"- {p}" for p in results["problems"]]
     lines += ["", "![added latency and cost ratios](Benchmarks/compare.png)", ""]
