@@ -6,6 +6,9 @@ public struct ScannedObject: Sendable, Equatable {
     public var firstValue: Range<Int>
     /// Whether the first member's value is an object.
     public var firstValueIsObject: Bool
+    /// The byte range of the value of the member asked for (the last of that name, as
+    /// `JSONObject`'s subscript reads it); nil when there is none or none was asked for.
+    public var memberValue: Range<Int>?
 }
 
 extension JSONParser {
@@ -13,18 +16,26 @@ extension JSONParser {
     /// what the receiver needs of each intake line is its syntax, how many members it has and
     /// which, and parsing a line into values cost most of the receiver's time.
     /// - Returns: nil when the document is valid JSON but not an object.
-    public static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>) throws(JSONParseError) -> ScannedObject? {
+    /// - Parameter member: a top-level member whose value's place to report (`memberValue`).
+    public static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>, member: String? = nil) throws(JSONParseError) -> ScannedObject? {
         var parser = JSONParser(bytes: buffer)
         parser.skipWhitespace()
         var scanned: ScannedObject?
         if parser.current == UInt8(ascii: "{") {
-            scanned = try parser.skipObject(depth: 0, scanning: true)
+            scanned = try parser.skipObject(depth: 0, scanning: true, member: member)
         } else {
             _ = try parser.skipValue(depth: 0)
         }
         parser.skipWhitespace()
         guard parser.position == buffer.count else { throw parser.failure("unexpected data after the value") }
         return scanned
+    }
+
+    /// A top-level string member of an object document, without building the rest; nil when the
+    /// document is not a valid object, or the member is missing or not a string.
+    public static func stringMember(_ name: String, of buffer: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let range = (try? scanObject(buffer, member: name))?.memberValue else { return nil }
+        return (try? parse(UnsafeBufferPointer(rebasing: buffer[range])))?.stringValue
     }
 
     /// Skips one value, checking it; returns whether it was an object.
@@ -47,8 +58,8 @@ extension JSONParser {
     }
 
     /// With `scanning`, also says what the object holds (its first member's name is the one
-    /// string made).
-    private mutating func skipObject(depth: Int, scanning: Bool) throws(JSONParseError) -> ScannedObject {
+    /// string made, and `member`'s name the one compared).
+    private mutating func skipObject(depth: Int, scanning: Bool, member: String? = nil) throws(JSONParseError) -> ScannedObject {
         position += 1
         var scanned = ScannedObject(memberCount: 0, firstKey: nil, firstValue: 0..<0, firstValueIsObject: false)
         skipWhitespace()
@@ -59,7 +70,9 @@ extension JSONParser {
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw failure("expected a member name") }
+            let nameStart = position
             if scanning, scanned.memberCount == 0 { scanned.firstKey = try parseString() } else { try skipString() }
+            let isMember = try member.map { (name) throws(JSONParseError) in try nameIs(name, at: nameStart..<position) } ?? false
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw failure("expected ':'") }
             position += 1
@@ -70,6 +83,7 @@ extension JSONParser {
                 scanned.firstValue = start..<position
                 scanned.firstValueIsObject = isObject
             }
+            if isMember { scanned.memberValue = start..<position }
             scanned.memberCount += 1
             skipWhitespace()
             switch current {
@@ -99,6 +113,16 @@ extension JSONParser {
             default: throw failure("expected ',' or ']'")
             }
         }
+    }
+
+    /// Whether the (checked) string at `range`, quotes included, is `name`: its bytes compared
+    /// as they are, unless it has an escape.
+    private func nameIs(_ name: String, at range: Range<Int>) throws(JSONParseError) -> Bool {
+        let inner = UnsafeBufferPointer(rebasing: bytes[(range.lowerBound + 1)..<(range.upperBound - 1)])
+        guard inner.contains(UInt8(ascii: "\\")) else { return inner.elementsEqual(name.utf8) }
+        var decoder = JSONParser(bytes: bytes)
+        decoder.position = range.lowerBound
+        return try decoder.parseString() == name
     }
 
     /// A number checked as `parseNumber` checks it (same errors), without converting it when its

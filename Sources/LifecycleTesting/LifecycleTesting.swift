@@ -21,7 +21,8 @@ public enum FuzzEntryPoints {
     /// The `/register/transaction` body parser.
     public static func registerTransaction(_ bytes: [UInt8]) {
         if let registration = try? TransactionRegistration(ndjson: bytes) {
-            precondition(registration.transaction["id"]?.stringValue?.isEmpty == false, "accepted a transaction without id")
+            precondition(!registration.transaction.id.isEmpty, "accepted a transaction without id")
+            precondition(registration.transaction.object?["id"]?.stringValue == registration.transaction.id, "the id is not the transaction's")
         }
     }
 

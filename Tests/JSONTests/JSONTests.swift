@@ -38,6 +38,29 @@ struct JSONTests {
         #expect(throws: JSONParseError.self) { try JSONParser.parse([0x22, 0x5C, 0x6E, 0xC3, 0x22]) }
     }
 
+    /// The parser checks UTF-8 itself (the standard library's generic check was slow); it must take
+    /// exactly what the standard library takes, and give the same text: every sequence of two
+    /// bytes, and three- and four-byte ones around each boundary of RFC 3629, with and without an
+    /// escape in the string (which takes the other path).
+    @Test("takes exactly the UTF-8 the standard library takes")
+    func utf8AsTheStandardLibrary() {
+        let edges: [UInt8] = [0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF]
+        var sequences: [[UInt8]] = []
+        for first in 0...255 { for second in 0...255 { sequences.append([UInt8(first), UInt8(second)]) } }
+        for first in edges { for second in edges { for third in edges { sequences.append([first, second, third]) } } }
+        for first: UInt8 in [0xF0, 0xF1, 0xF4, 0xF5] { for second in edges { for third in edges { for fourth in edges { sequences.append([first, second, third, fourth]) } } } }
+        var mismatches: [[UInt8]] = []
+        for bytes in sequences where !bytes.contains(where: { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            let expected = bytes.withUnsafeBufferPointer { String(validating: $0, as: UTF8.self) }
+            for escaped in [false, true] {
+                let document = [0x22] + (escaped ? [0x5C, 0x6E] : []) + bytes + [0x22]
+                let parsed = (try? JSONParser.parse(document))?.stringValue
+                if parsed != expected.map({ (escaped ? "\n" : "") + $0 }) { mismatches.append(bytes) }
+            }
+        }
+        #expect(mismatches.isEmpty, "\(mismatches.prefix(5))")
+    }
+
     @Test("hostile nesting is refused, not a stack overflow")
     func nestingLimit() throws {
         let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
@@ -75,6 +98,14 @@ struct JSONScanTests {
                 #expect(object.firstValueIsObject == (first.value.objectValue != nil), sourceLocation: sourceLocation)
                 #expect((try? JSONParser.parse(Array(bytes[object.firstValue]))) == first.value, sourceLocation: sourceLocation)
             }
+            // A member asked for is the one the object's subscript reads (the last of its name).
+            for name in (members ?? []).map(\.key) + ["absent"] {
+                let found = bytes.withUnsafeBufferPointer { buffer in (try? JSONParser.scanObject(buffer, member: name))?.memberValue }
+                let foundValue = found.flatMap { try? JSONParser.parse(Array(bytes[$0])) }
+                #expect(foundValue == value.objectValue?[name], "\(name) in \(bytes)", sourceLocation: sourceLocation)
+                let string = bytes.withUnsafeBufferPointer { JSONParser.stringMember(name, of: $0) }
+                #expect(string == value.objectValue?[name]?.stringValue, sourceLocation: sourceLocation)
+            }
         default:
             Issue.record("parse \(parsed) but scan \(scanned) for \(bytes)", sourceLocation: sourceLocation)
         }
@@ -94,6 +125,8 @@ struct JSONScanTests {
             #"{"a":9E+307}"#, #"{"a":1e99999999999999999999}"#, #"{"a":1e-99999999999999999999}"#,
             "{\"a\":" + String(repeating: "9", count: 308) + "}", "{\"a\":" + String(repeating: "9", count: 309) + "}",
             "{\"a\":" + String(repeating: "9", count: 400) + "e-100}", "{\"a\":" + String(repeating: "9", count: 400) + ".5e-90}",
+            // Names repeated, and written with escapes.
+            #"{"id":"a","n":1,"i\u0064":"b"}"#, #"{"\u0069d":{"x":1},"id2":"c"}"#, #"{"id":1}"#,
             // Strings longer than a word, with what ends a plain run at each place in it.
             #"{"abcdefghijklmnop":"0123456789abcdef\"x","b":"0123456789\u0041bcdef"}"#, #"{"a":"0123456789abcdefé0123"}"#,
             "{\"a\":\"0123456\u{7}89abcdef\"}", #"{"a":"01234567"}"#, #"{"a":"0123456"#,

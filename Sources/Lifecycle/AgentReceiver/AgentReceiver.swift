@@ -1,5 +1,4 @@
 package import HTTPServer
-package import JSON
 package import Logging
 import NIOConcurrencyHelpers
 package import NIOCore
@@ -18,7 +17,7 @@ package final class AgentReceiver: Sendable {
         /// `flushed=true`: the agent finished the current invocation.
         package var agentFlushed: @Sendable () async -> Void
         /// A transaction registered for the request id, with the metadata line that came with it.
-        package var transactionRegistered: @Sendable (_ requestID: String, _ transaction: JSONObject, _ metadata: [UInt8]?) async -> Void
+        package var transactionRegistered: @Sendable (_ requestID: String, _ transaction: RegisteredTransaction, _ metadata: [UInt8]?) async -> Void
         /// Ids of transactions the agent reported itself; booked before the agent gets its answer,
         /// so a runtimeDone that follows can never make a proxy for them.
         package var transactionsReported: @Sendable ([String]) async -> Void
@@ -27,7 +26,7 @@ package final class AgentReceiver: Sendable {
 
         package init(
             agentFlushed: @escaping @Sendable () async -> Void,
-            transactionRegistered: @escaping @Sendable (String, JSONObject, [UInt8]?) async -> Void,
+            transactionRegistered: @escaping @Sendable (String, RegisteredTransaction, [UInt8]?) async -> Void,
             transactionsReported: @escaping @Sendable ([String]) async -> Void,
             otlpReceived: @escaping @Sendable () -> Void = {}
         ) {

@@ -65,8 +65,9 @@ package struct IntakePayload: Equatable, Sendable {
             }
             switch key {
             case "transaction":
-                let value = UnsafeBufferPointer(rebasing: line[scanned.firstValue])
-                if let id = (try? JSONParser.parse(value))?["id"]?.stringValue { transactionIDs.append(id) }
+                if let id = JSONParser.stringMember("id", of: UnsafeBufferPointer(rebasing: line[scanned.firstValue])) {
+                    transactionIDs.append(id)
+                }
             case "span", "error", "metricset", "log": break
             default: throw Failure(line: lineNumber, reason: "unknown event type \"\(key)\"")
             }

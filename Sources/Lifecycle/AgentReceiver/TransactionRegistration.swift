@@ -1,9 +1,11 @@
 package import JSON
 
 /// A `/register/transaction` body: an optional metadata line and one transaction with an id.
+/// Checked as strictly as a parse, but kept as bytes: only a proxy transaction (rare) needs its
+/// values, and parsing every registration cost more than the rest of its handling.
 package struct TransactionRegistration: Equatable, Sendable {
     package var metadata: [UInt8]?
-    package var transaction: JSONObject
+    package var transaction: RegisteredTransaction
 
     package struct Failure: Error, Equatable, Sendable, CustomStringConvertible {
         /// 400 for a malformed body, 422 for a transaction without an id.
@@ -13,30 +15,45 @@ package struct TransactionRegistration: Equatable, Sendable {
     }
 
     package init(ndjson body: [UInt8]) throws(Failure) {
+        self = try body.withUnsafeBufferPointer { (buffer) throws(Failure) in try TransactionRegistration(ndjson: buffer) }
+    }
+
+    private init(ndjson body: UnsafeBufferPointer<UInt8>) throws(Failure) {
         var metadata: [UInt8]?
-        var transaction: JSONObject?
-        for line in body.split(separator: 0x0A) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) {
-            let value: JSONValue
+        var transaction: UnsafeBufferPointer<UInt8>?
+        for range in body.split(separator: 0x0A).map({ $0.startIndex..<$0.endIndex }) {
+            let line = UnsafeBufferPointer(rebasing: body[range])
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+            let scanned: ScannedObject?
             do {
-                value = try line.withUnsafeBufferPointer { (buffer) throws(JSONParseError) in try JSONParser.parse(buffer) }
+                scanned = try JSONParser.scanObject(line)
             } catch {
                 throw Failure(status: 400, reason: "\(error)")
             }
-            guard let object = value.objectValue, object.members.count == 1 else {
+            guard let scanned, scanned.memberCount == 1 else {
                 throw Failure(status: 400, reason: "each line must be a JSON object with one key")
             }
-            if object["metadata"]?.objectValue != nil, metadata == nil, transaction == nil {
+            if scanned.firstKey == "metadata", scanned.firstValueIsObject, metadata == nil, transaction == nil {
                 metadata = Array(line)
-            } else if let inner = object["transaction"]?.objectValue, transaction == nil {
-                transaction = inner
+            } else if scanned.firstKey == "transaction", scanned.firstValueIsObject, transaction == nil {
+                transaction = UnsafeBufferPointer(rebasing: line[scanned.firstValue])
             } else {
                 throw Failure(status: 400, reason: "expected an optional metadata line and one transaction")
             }
         }
-        guard let transaction, let id = transaction["id"]?.stringValue, !id.isEmpty else {
+        guard let transaction, let id = JSONParser.stringMember("id", of: transaction), !id.isEmpty else {
             throw Failure(status: 422, reason: "the transaction needs an id")
         }
         self.metadata = metadata
-        self.transaction = transaction
+        self.transaction = RegisteredTransaction(id: id, json: Array(transaction))
     }
+}
+
+/// A registered transaction as the agent sent it (a checked JSON object), and its id.
+package struct RegisteredTransaction: Equatable, Sendable {
+    package let id: String
+    package let json: [UInt8]
+
+    /// Its members, parsed when a proxy transaction is made of it.
+    package var object: JSONObject? { (try? JSONParser.parse(json))?.objectValue }
 }

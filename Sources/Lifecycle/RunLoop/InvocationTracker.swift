@@ -11,7 +11,7 @@ actor InvocationTracker {
         var deadlineMilliseconds: Int64
         /// Wall-clock ms when the extension received the INVOKE.
         var startMilliseconds: Int64
-        var registeredTransaction: JSONObject?
+        var registeredTransaction: RegisteredTransaction?
         var runtimeDone: (status: String, timeMicroseconds: Int64?)?
         var reportReceived = false
         var proxySent = false
@@ -64,7 +64,7 @@ actor InvocationTracker {
         reportsComplete.close()
     }
 
-    func transactionRegistered(requestID: String, transaction: JSONObject) {
+    func transactionRegistered(requestID: String, transaction: RegisteredTransaction) {
         if let index = index(of: requestID) {
             records[index].registeredTransaction = transaction
         } else {
@@ -168,8 +168,8 @@ actor InvocationTracker {
         at index: Int, result: String, endMicroseconds: Int64? = nil, durationMilliseconds: Double? = nil
     ) -> [UInt8]? {
         let record = records[index]
-        guard !record.proxySent, let transaction = record.registeredTransaction,
-            let id = transaction["id"]?.stringValue, !reportedTransactionIDs.contains(id)
+        guard !record.proxySent, let registered = record.registeredTransaction, !reportedTransactionIDs.contains(registered.id),
+            let transaction = registered.object
         else { return nil }
         records[index].proxySent = true
         let startMicroseconds = transaction["timestamp"]?.int64Value ?? record.startMilliseconds * 1000
