@@ -19,14 +19,20 @@ public struct ServerRequest: Sendable {
     }
 
     /// The path without the query.
-    public var path: String { String(uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? "") }
+    public var path: String {
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return uri }
+        return String(uri[..<mark])
+    }
 
-    /// The value of a query parameter (`""` when it has none), nil when absent.
+    /// The value of a query parameter (`""` when it has none), nil when absent. Read byte by byte:
+    /// splitting the URI by characters cost more than the rest of a flush's handling.
     public func queryValue(_ name: String) -> Substring? {
-        guard let query = uri.split(separator: "?", maxSplits: 1).dropFirst().first else { return nil }
-        for pair in query.split(separator: "&") {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            if parts.first == Substring(name) { return parts.count > 1 ? parts[1] : "" }
+        guard let mark = uri.utf8.firstIndex(of: UInt8(ascii: "?")) else { return nil }
+        let query = uri[uri.utf8.index(after: mark)...]
+        for pair in query.utf8.split(separator: UInt8(ascii: "&")) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            guard Substring(pair[..<(equals ?? pair.endIndex)]) == name else { continue }
+            return equals.map { Substring(pair[pair.index(after: $0)...]) } ?? ""
         }
         return nil
     }

@@ -19,6 +19,9 @@ struct JSONTests {
         let value = try JSONParser.parse(text)
         #expect(value.serialized == text)
         #expect(try JSONParser.parse(value.serialized) == value)
+        // Escapes first and last, next to each other, and beside text that is not ASCII.
+        let edges = #"{"\"k\n":"\\é😀\u001f","":"","\r\t":"plain"}"#
+        #expect(try JSONParser.parse(edges).serialized == edges)
     }
 
     @Test(

@@ -116,3 +116,25 @@ struct TelemetryListenerTests {
         func add(_ count: Int) { value += count }
     }
 }
+
+@Suite("Request URI")
+struct RequestURITests {
+    @Test(
+        "path and query parameters, as agents and Lambda send them",
+        arguments: [
+            ("/intake/v2/events?flushed=true", "/intake/v2/events", "true"),
+            ("/intake/v2/events?a=1&flushed=false&b", "/intake/v2/events", "false"),
+            ("/intake/v2/events?flushed", "/intake/v2/events", ""),
+            ("/intake/v2/events?flushed=", "/intake/v2/events", ""),
+            ("/intake/v2/events?flushedx=true&&flushed=a=b", "/intake/v2/events", "a=b"),
+            ("/intake/v2/events", "/intake/v2/events", nil),
+            ("/intake/v2/events?", "/intake/v2/events", nil),
+            ("/é?flushed=é", "/é", "é"),
+            ("?flushed=true", "", "true"),
+        ] as [(String, String, String?)])
+    func pathAndQuery(uri: String, path: String, flushed: String?) {
+        let request = ServerRequest(method: "POST", uri: uri)
+        #expect(request.path == path)
+        #expect(request.queryValue("flushed").map(String.init) == flushed)
+    }
+}

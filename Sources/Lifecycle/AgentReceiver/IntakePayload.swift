@@ -1,9 +1,5 @@
 import JSON
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// One agent request to `/intake/v2/events`, checked line by line: a metadata line first, then
 /// events each with exactly one key out of the intake v2 event types. A bad line refuses the whole
 /// payload with its number and why, so one broken agent request cannot spoil a batch.
@@ -33,14 +29,8 @@ package struct IntakePayload: Equatable, Sendable {
         var eventCount = 0
         var transactionIDs: [String] = []
         var lineNumber = 0
-        var start = 0
-        while start < body.count, let base = body.baseAddress {
-            let end = memchr(base + start, 0x0A, body.count - start).map { UnsafeRawPointer($0) - UnsafeRawPointer(base) } ?? body.count
+        for line in NDJSONLines(body) {
             lineNumber += 1
-            var lineEnd = end
-            if lineEnd > start, body[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-            let line = UnsafeBufferPointer(rebasing: body[start..<lineEnd])
-            start = end + 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
 
             // Checked as strictly as a parse, without building the line's values (they go on as bytes).

@@ -21,9 +21,7 @@ package struct TransactionRegistration: Equatable, Sendable {
     private init(ndjson body: UnsafeBufferPointer<UInt8>) throws(Failure) {
         var metadata: [UInt8]?
         var transaction: UnsafeBufferPointer<UInt8>?
-        for range in body.split(separator: 0x0A).map({ $0.startIndex..<$0.endIndex }) {
-            let line = UnsafeBufferPointer(rebasing: body[range])
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x0D }) { continue }
+        for line in NDJSONLines(body) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             let scanned: ScannedObject?
             do {
                 scanned = try JSONParser.scanObject(line)
