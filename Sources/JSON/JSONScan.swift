@@ -141,17 +141,24 @@ extension JSONParser {
         let quote = position
         position += 1
         let start = position
-        // Eight bytes at a time while none of them ends the plain run: most of an intake line is
-        // strings, and this loop is most of what checking one costs.
+        // Every byte ORed together: an ASCII string (most are) needs no UTF-8 check after the scan.
+        var allBits: UInt8 = 0
+        // Eight bytes at a time up to the first that ends the plain run (a quote, a backslash or a
+        // control character): most of an intake line is strings, and this is most of what
+        // checking one costs.
         if let base = bytes.baseAddress {
             while position + 8 <= bytes.count {
                 let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
-                if Self.mayEndPlainRun(word) { break }
+                let ends = Self.runEnds(word)
+                let plain = ends == 0 ? word : word & ((1 << UInt64(ends.trailingZeroBitCount & ~7)) &- 1)
+                if plain & Self.highBits != 0 { allBits |= 0x80 }
+                guard ends == 0 else {
+                    position += ends.trailingZeroBitCount / 8
+                    break
+                }
                 position += 8
             }
         }
-        // Every byte ORed together: an ASCII string (most are) needs no UTF-8 check after the scan.
-        var allBits: UInt8 = 0
         while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
             allBits |= byte
             position += 1
@@ -167,15 +174,17 @@ extension JSONParser {
         _ = try parseString()
     }
 
-    /// Whether any of the word's bytes is a quote, a backslash, a control character or not
-    /// ASCII (the classic "has a zero byte" test, which is exact about whether one is there).
+    private static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    /// The high bit of each byte of the word (little-endian: the first byte is the lowest) that
+    /// is a quote, a backslash or a control character. The classic "has a zero byte" test:
+    /// exact for the lowest byte it marks, which is all that is read of it.
     @inline(__always)
-    static func mayEndPlainRun(_ word: UInt64) -> Bool {
+    static func runEnds(_ word: UInt64) -> UInt64 {
         let ones: UInt64 = 0x0101_0101_0101_0101
-        let highs: UInt64 = 0x8080_8080_8080_8080
-        func hasZeroByte(_ value: UInt64) -> Bool { (value &- ones) & ~value & highs != 0 }
-        let below0x20 = (word &- ones &* 0x20) & ~word & highs != 0
-        return word & highs != 0 || below0x20 || hasZeroByte(word ^ (ones &* 0x22)) || hasZeroByte(word ^ (ones &* 0x5C))
+        func zeroBytes(_ value: UInt64) -> UInt64 { (value &- ones) & ~value & highBits }
+        let below0x20 = (word &- ones &* 0x20) & ~word & highBits
+        return below0x20 | zeroBytes(word ^ (ones &* 0x22)) | zeroBytes(word ^ (ones &* 0x5C))
     }
 
     /// RFC 3629 UTF-8: no overlong forms, no surrogates, nothing past U+10FFFF.
