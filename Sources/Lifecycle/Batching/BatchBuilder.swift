@@ -32,6 +32,8 @@ package final class BatchBuilder {
     private(set) var agentPayloads = 0
     /// Monotonic milliseconds when the first event went in.
     private(set) var firstEventAt: UInt64?
+    /// The stream holds a sealed (or abandoned) batch and must be reset before the next one.
+    private var streamUsed = false
 
     /// A builder with its own level-1 gzip stream.
     package init() throws(TransportError) {
@@ -44,6 +46,12 @@ package final class BatchBuilder {
     /// Starts the batch under `metadata` (one JSON line, without newline) if none is open.
     package func open(metadata line: [UInt8]) throws(TransportError) {
         precondition(metadata == nil, "a batch is already open")
+        if streamUsed {
+            // Not at seal: resetting clears zlib's 64 KB hash table, work for the next batch's
+            // first data rather than for an invocation's way out.
+            try gzip.reset()
+            streamUsed = false
+        }
         try gzip.write(line)
         try gzip.write([0x0A])
         metadata = line
@@ -67,13 +75,9 @@ package final class BatchBuilder {
             firstEventAt = nil
         }
         guard metadata != nil else { return nil }
-        guard eventCount > 0 else {
-            try gzip.reset()
-            return nil
-        }
+        streamUsed = true
+        guard eventCount > 0 else { return nil }
         try gzip.finish()
-        let batch = EncodedBatch(body: gzip.output, eventCount: eventCount, agentPayloads: agentPayloads)
-        try gzip.reset()
-        return batch
+        return EncodedBatch(body: gzip.output, eventCount: eventCount, agentPayloads: agentPayloads)
     }
 }
