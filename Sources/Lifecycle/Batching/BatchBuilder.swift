@@ -20,8 +20,10 @@ package struct EncodedBatch: Sendable {
     package var destination: Destination = .intake
 }
 
-/// Builds one intake body at a time: the metadata line, then events, deflated as they are added so
-/// that sealing only writes the stream's tail. The zlib state is reused from batch to batch.
+/// Builds one intake body at a time: the metadata line, then events, deflated as they are added
+/// (zlib writes a block whenever its buffer fills, so sealing a big batch writes little more than
+/// the stream's tail; a small batch's one block, Huffman trees and all, is written when it is
+/// sealed). The zlib state is reused from batch to batch.
 ///
 /// The extension uses it only through the `Forwarder`; the benchmarks through `LifecycleTesting`.
 package final class BatchBuilder {
