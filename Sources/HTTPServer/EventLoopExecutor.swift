@@ -30,7 +30,7 @@ extension Task where Failure == Never {
 }
 
 /// The executor the current task prefers; nil outside a task or without a preference.
-private var preferredTaskExecutor: (any TaskExecutor)? {
+var preferredTaskExecutor: (any TaskExecutor)? {
     guard #available(macOS 26.4, *) else { return nil }
     return withUnsafeCurrentTask { $0?.unownedTaskExecutor?.asTaskExecutor() }
 }

@@ -1,23 +1,30 @@
 public import Logging
 public import NIOCore
+import NIOConcurrencyHelpers
 import NIOHTTP1
 public import NIOPosix
 import Transport
 
 /// The one HTTP/1.1 server (on SwiftNIO) of the package: the extension's agent receiver and
 /// telemetry listener, and the simulator's Extensions API and APM Server sink. Each request is
-/// read whole and handed to the handler; each connection is served by its own task, so a slow or
-/// broken client stalls only itself. Bodies over `maxBodyBytes` get 413 and the connection
-/// closes; a request not fully read within `requestTimeout` (from the connection's start for its
-/// first request) closes its connection; idle kept-alive connections are left open, since agents
-/// reuse them after Lambda thaws the sandbox. `stop()` closes everything and waits for it.
+/// read whole by a channel handler and handed to the handler in a task of its own, on the executor
+/// the caller of `start` prefers (the extension's event loop; Swift's pool elsewhere); a
+/// connection's next request is read once the previous one is answered (NIO's pipelining
+/// assistance), so a slow or broken client stalls only itself. Bodies over `maxBodyBytes` get 413
+/// and the connection closes; a request not fully read within `requestTimeout` (from the
+/// connection's start for its first request) closes its connection; idle kept-alive connections
+/// are left open, since agents reuse them after Lambda thaws the sandbox. `stop()` closes
+/// everything and waits for it.
+///
+/// Plain channel handlers rather than `NIOAsyncChannel`: the async channel's generic machinery was
+/// a fifth of a start's instructions and a few per cent of each request's (Benchmarks/ANALYSIS.md).
 public final class HTTPServer: Sendable {
     public typealias Handler = @Sendable (ServerRequest) async -> ServerAction
-    typealias Connection = NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>
 
-    private let acceptLoop: AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>
+    private let listener: any Channel
+    private let connections: Connections
     /// The port it listens on (the kernel's pick when bound to port 0).
-    public var port: Int { acceptLoop.port }
+    public let port: Int
 
     /// Binds and starts serving.
     /// - Parameters:
@@ -29,97 +36,190 @@ public final class HTTPServer: Sendable {
         handler: @escaping Handler
     ) async throws -> HTTPServer {
         let timeout = TimeAmount.milliseconds(requestTimeout.milliseconds)
-        let acceptLoop = try await AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>.start(
-            host: host, port: port, group: group,
-            configure: { child in
-                try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                if timeout.nanoseconds > 0 { try child.pipeline.syncOperations.addHandler(RequestTimeoutHandler(timeout: timeout)) }
-                return try Connection(wrappingChannelSynchronously: child)
-            },
-            serve: { connection, number in
-                do {
-                    try await serve(connection, number: number, maxBodyBytes: maxBodyBytes, handler: handler)
-                } catch {
-                    logger?.debug("connection ended", metadata: ["error": "\(error)"])
+        let connections = Connections(executor: preferredTaskExecutor)
+        let listener = try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: 256)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { child in
+                child.eventLoop.makeCompletedFuture {
+                    // Throws once stopping: NIO then closes the connection.
+                    let number = try connections.accept(child)
+                    let pipeline = child.pipeline.syncOperations
+                    try pipeline.configureHTTPServerPipeline(withErrorHandling: true)
+                    if timeout.nanoseconds > 0 { try pipeline.addHandler(RequestTimeoutHandler(timeout: timeout)) }
+                    try pipeline.addHandler(RequestHandler(
+                        connection: number, maxBodyBytes: maxBodyBytes, handler: handler, connections: connections, logger: logger))
                 }
-            })
-        return HTTPServer(acceptLoop: acceptLoop)
+            }
+            .bind(host: host, port: port).get()
+        return HTTPServer(listener: listener, connections: connections, port: listener.localAddress?.port ?? port)
     }
 
-    private init(acceptLoop: AcceptLoop<HTTPServerRequestPart, HTTPServerResponsePart>) {
-        self.acceptLoop = acceptLoop
+    private init(listener: any Channel, connections: Connections, port: Int) {
+        self.listener = listener
+        self.connections = connections
+        self.port = port
     }
 
     /// Connections accepted so far; the last one's number (`ServerRequest.connection`).
-    public var connectionsAccepted: Int { acceptLoop.connectionsAccepted }
+    public var connectionsAccepted: Int { connections.acceptedCount }
 
-    /// Closes the listening socket and every connection, and waits for their tasks to end.
+    /// Closes the listening socket and every connection, and waits for them and their handlers.
     public func stop() async {
-        await acceptLoop.stop()
+        try? await listener.close()
+        await connections.closeAll()
     }
 
-    private static func serve(_ connection: Connection, number: Int, maxBodyBytes: Int, handler: Handler) async throws {
-        try await connection.executeThenClose { inbound, outbound in
-            var head: HTTPRequestHead?
-            var body: [UInt8] = []
-            var tooLarge = false
-            for try await part in inbound {
-                switch part {
-                case .head(let requestHead):
-                    head = requestHead
-                    body.removeAll(keepingCapacity: true)
-                    tooLarge = requestHead.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
-                case .body(let buffer):
-                    guard !tooLarge else { continue }
-                    if body.count + buffer.readableBytes > maxBodyBytes {
-                        tooLarge = true
-                        body.removeAll()
-                    } else {
-                        body += buffer.readableBytesView
-                    }
-                case .end:
-                    guard let requestHead = head else { continue }
-                    head = nil
-                    if tooLarge {
-                        // The rest of an oversized body is not worth reading: answer and close.
-                        try await write(.error(413, "request body exceeds \(maxBodyBytes) bytes"), to: outbound, for: requestHead, keepAlive: false)
-                        return
-                    }
-                    let request = ServerRequest(
-                        method: requestHead.method.rawValue, uri: requestHead.uri, headers: HTTPFields(requestHead.headers),
-                        body: body, connection: number)
-                    switch await handler(request) {
-                    case .respond(let response):
-                        try await write(response, to: outbound, for: requestHead, keepAlive: requestHead.isKeepAlive)
-                        if !requestHead.isKeepAlive { return }
-                    case .close:
-                        if let socket = connection.channel as? any SocketOptionProvider {
-                            try? await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
-                        }
-                        return
-                    case .ignore:
-                        continue
-                    }
-                }
-            }
-        }
-    }
-
-    private static func write(
-        _ response: ServerResponse, to outbound: NIOAsyncChannelOutboundWriter<HTTPServerResponsePart>,
-        for request: HTTPRequestHead, keepAlive: Bool
-    ) async throws {
+    /// The response's parts, as written on `channel`.
+    fileprivate static func write(_ response: ServerResponse, on channel: any Channel, version: HTTPVersion, keepAlive: Bool) {
         var headers = HTTPHeaders()
         for (name, value) in response.headers where name.lowercased() != "content-length" && name.lowercased() != "transfer-encoding" {
             headers.add(name: name, value: value)
         }
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        var parts: [HTTPServerResponsePart] = [.head(head)]
-        if !response.body.isEmpty { parts.append(.body(.byteBuffer(ByteBuffer(bytes: response.body)))) }
-        parts.append(.end(nil))
-        try await outbound.write(contentsOf: parts)
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if !response.body.isEmpty { channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil) }
+        let written = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if !keepAlive { written.whenComplete { _ in channel.close(promise: nil) } }
+    }
+}
+
+/// Reads one request at a time, whole, and hands it to the server's handler in a task.
+private final class RequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let connection: Int
+    private let maxBodyBytes: Int
+    private let handler: HTTPServer.Handler
+    private let connections: Connections
+    private let logger: Logger?
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var tooLarge = false
+
+    init(connection: Int, maxBodyBytes: Int, handler: @escaping HTTPServer.Handler, connections: Connections, logger: Logger?) {
+        self.connection = connection
+        self.maxBodyBytes = maxBodyBytes
+        self.handler = handler
+        self.connections = connections
+        self.logger = logger
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let requestHead):
+            head = requestHead
+            body.removeAll(keepingCapacity: true)
+            tooLarge = requestHead.headers.first(name: "content-length").flatMap(Int.init).map { $0 > maxBodyBytes } ?? false
+        case .body(let buffer):
+            guard !tooLarge else { return }
+            if body.count + buffer.readableBytes > maxBodyBytes {
+                tooLarge = true
+                body.removeAll()
+            } else {
+                body += buffer.readableBytesView
+            }
+        case .end:
+            guard let requestHead = head else { return }
+            head = nil
+            let channel = context.channel
+            if tooLarge {
+                // The rest of an oversized body is not worth reading: answer and close.
+                HTTPServer.write(
+                    .error(413, "request body exceeds \(maxBodyBytes) bytes"), on: channel, version: requestHead.version, keepAlive: false)
+                return
+            }
+            let request = ServerRequest(
+                method: requestHead.method.rawValue, uri: requestHead.uri, headers: HTTPFields(requestHead.headers), body: body,
+                connection: connection)
+            let handler = handler
+            connections.run {
+                switch await handler(request) {
+                case .respond(let response):
+                    HTTPServer.write(response, on: channel, version: requestHead.version, keepAlive: requestHead.isKeepAlive)
+                case .close:
+                    if let socket = channel as? any SocketOptionProvider {
+                        try? await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
+                    }
+                    try? await channel.close()
+                case .ignore:
+                    break
+                }
+            }
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger?.debug("connection ended", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+}
+
+/// Every open connection and every handler task, so that `stop()` can close the first and wait
+/// for both. Its lock is a pthread mutex (`NIOLockedValueBox`), which ThreadSanitizer sees.
+private final class Connections: Sendable {
+    private struct State {
+        var open: [ObjectIdentifier: any Channel] = [:]
+        var tasks: [UInt64: Task<Void, Never>] = [:]
+        var nextTask: UInt64 = 0
+        var accepted = 0
+        var stopping = false
+    }
+
+    private struct Stopping: Error {}
+
+    /// Where handler tasks run: the executor `start`'s caller preferred (nil: Swift's pool).
+    private let executor: (any TaskExecutor)?
+    private let state = NIOLockedValueBox(State())
+
+    init(executor: (any TaskExecutor)?) {
+        self.executor = executor
+    }
+
+    var acceptedCount: Int { state.withLockedValue { $0.accepted } }
+
+    /// Holds a new connection until it closes; its number in accept order (from 1).
+    func accept(_ channel: any Channel) throws -> Int {
+        let number = try state.withLockedValue { state throws -> Int in
+            guard !state.stopping else { throw Stopping() }
+            state.accepted += 1
+            state.open[ObjectIdentifier(channel)] = channel
+            return state.accepted
+        }
+        channel.closeFuture.whenComplete { _ in
+            _ = self.state.withLockedValue { $0.open.removeValue(forKey: ObjectIdentifier(channel)) }
+        }
+        return number
+    }
+
+    /// Runs a request's handling in a task `closeAll()` waits for; none once stopping.
+    func run(_ operation: @escaping @Sendable () async -> Void) {
+        state.withLockedValue { state in
+            guard !state.stopping else { return }
+            let id = state.nextTask
+            state.nextTask += 1
+            state.tasks[id] = Task(executorPreference: executor) {
+                await operation()
+                _ = self.state.withLockedValue { $0.tasks.removeValue(forKey: id) }
+            }
+        }
+    }
+
+    /// Closes every connection, cancels the handlers still running and waits for all of it. All
+    /// at once: a thousand idle connections closed one after the other would outlast SHUTDOWN's budget.
+    func closeAll() async {
+        let (channels, tasks) = state.withLockedValue { state in
+            state.stopping = true
+            return (Array(state.open.values), Array(state.tasks.values))
+        }
+        for channel in channels { channel.close(promise: nil) }
+        for task in tasks { task.cancel() }
+        for channel in channels { try? await channel.closeFuture.get() }
+        for task in tasks { await task.value }
     }
 }
 
@@ -129,7 +229,6 @@ extension HTTPFields {
         for (name, value) in headers { add(name: name, value: value) }
     }
 }
-
 /// Closes a connection whose request is not fully read in time: from the connection's start for
 /// the first request, from its head for later ones. Idle kept-alive connections are left alone:
 /// Lambda freezes the sandbox between invocations, and agents reuse those connections after it.

@@ -1,26 +1,27 @@
-public import NIOCore
+import HTTPServer
+import NIOCore
 import NIOConcurrencyHelpers
 import NIOPosix
 
 /// Accepts connections on a listening socket and serves each in a task of its own, numbered in
 /// accept order: a slow or failing connection stalls only itself. The loop owns its task;
 /// `stop()` closes the listener and every connection (idle kept-alive ones would otherwise never
-/// end) and waits for all of it. What `HTTPServer` is built on; a server that speaks below HTTP
-/// (`LambdaSim`'s faulty APM Server) uses it directly.
-public final class AcceptLoop<Inbound: Sendable, Outbound: Sendable>: Sendable {
-    public typealias Connection = NIOAsyncChannel<Inbound, Outbound>
+/// end) and waits for all of it. For servers that speak below HTTP (`FaultyAPMServer`); HTTP
+/// servers are `HTTPServer`.
+final class AcceptLoop<Inbound: Sendable, Outbound: Sendable>: Sendable {
+    typealias Connection = NIOAsyncChannel<Inbound, Outbound>
     /// Sets up a new connection's pipeline, on its event loop.
-    public typealias Configure = @Sendable (any Channel) throws -> Connection
-    public typealias Serve = @Sendable (_ connection: Connection, _ number: Int) async throws -> Void
+    typealias Configure = @Sendable (any Channel) throws -> Connection
+    typealias Serve = @Sendable (_ connection: Connection, _ number: Int) async throws -> Void
 
     /// The port it listens on (the kernel's pick when bound to port 0).
-    public let port: Int
+    let port: Int
     private let listener: NIOAsyncChannel<Connection, Never>
     private let registry: ConnectionRegistry<Inbound, Outbound>
     private let task: NIOLockedValueBox<Task<Void, Never>?>
 
     /// Binds `host:port` and starts accepting; each connection goes to `serve` until `stop()`.
-    public static func start(
+    static func start(
         host: String, port: Int, group: any EventLoopGroup, configure: @escaping Configure, serve: @escaping Serve
     ) async throws -> AcceptLoop {
         let registry = ConnectionRegistry<Inbound, Outbound>()
@@ -44,10 +45,10 @@ public final class AcceptLoop<Inbound: Sendable, Outbound: Sendable>: Sendable {
     }
 
     /// Connections accepted so far; the last one's number.
-    public var connectionsAccepted: Int { registry.acceptedCount }
+    var connectionsAccepted: Int { registry.acceptedCount }
 
     /// Closes the listening socket and every connection, and waits for their tasks to end.
-    public func stop() async {
+    func stop() async {
         let task = task.withLockedValue { $0 }
         task?.cancel()
         try? await listener.channel.close()
