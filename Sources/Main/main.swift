@@ -7,16 +7,17 @@ import Glibc
 import Musl
 #endif
 
-/// The process environment, without Foundation.
+/// The process environment, without Foundation. Sized once and split at the first "=" byte: a
+/// dictionary grown entry by entry and a search by characters were ~3 % of a start's instructions.
 func readEnvironment() -> [String: String] {
+    var count = 0
+    while environ[count] != nil { count += 1 }
     var environment: [String: String] = [:]
-    var entry = environ
-    while let pointer = entry.pointee {
-        let pair = String(cString: pointer)
-        if let equals = pair.firstIndex(of: "=") {
-            environment[String(pair[..<equals])] = String(pair[pair.index(after: equals)...])
-        }
-        entry += 1
+    environment.reserveCapacity(count)
+    for index in 0..<count {
+        guard let entry = environ[index], let equals = strchr(entry, Int32(UInt8(ascii: "="))) else { continue }
+        let name = String(decoding: UnsafeRawBufferPointer(start: entry, count: equals - entry), as: UTF8.self)
+        environment[name] = String(cString: equals + 1)
     }
     return environment
 }
