@@ -58,7 +58,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
-                // NIOLockedValueBox (a pthread mutex) where ThreadSanitizer must see the lock: see AcceptLoop.
+                // NIOLockedValueBox (a pthread mutex) where ThreadSanitizer must see the lock: see HTTPServer's Connections.
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],

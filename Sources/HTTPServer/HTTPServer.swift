@@ -70,21 +70,6 @@ public final class HTTPServer: Sendable {
         try? await listener.close()
         await connections.closeAll()
     }
-
-    /// The response's parts, as written on `channel`.
-    fileprivate static func write(_ response: ServerResponse, on channel: any Channel, version: HTTPVersion, keepAlive: Bool) {
-        var headers = HTTPHeaders()
-        for (name, value) in response.headers where name.lowercased() != "content-length" && name.lowercased() != "transfer-encoding" {
-            headers.add(name: name, value: value)
-        }
-        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        channel.write(HTTPServerResponsePart.head(head), promise: nil)
-        if !response.body.isEmpty { channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil) }
-        let written = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
-        if !keepAlive { written.whenComplete { _ in channel.close(promise: nil) } }
-    }
 }
 
 /// Reads one request at a time, whole, and hands it to the server's handler in a task.
@@ -129,7 +114,7 @@ private final class RequestHandler: ChannelInboundHandler {
             let channel = context.channel
             if tooLarge {
                 // The rest of an oversized body is not worth reading: answer and close.
-                HTTPServer.write(
+                Self.write(
                     .error(413, "request body exceeds \(maxBodyBytes) bytes"), on: channel, version: requestHead.version, keepAlive: false)
                 return
             }
@@ -140,7 +125,7 @@ private final class RequestHandler: ChannelInboundHandler {
             connections.run {
                 switch await handler(request) {
                 case .respond(let response):
-                    HTTPServer.write(response, on: channel, version: requestHead.version, keepAlive: requestHead.isKeepAlive)
+                    Self.write(response, on: channel, version: requestHead.version, keepAlive: requestHead.isKeepAlive)
                 case .close:
                     if let socket = channel as? any SocketOptionProvider {
                         try? await socket.setSoLinger(linger(l_onoff: 1, l_linger: 0)).get()
@@ -151,6 +136,21 @@ private final class RequestHandler: ChannelInboundHandler {
                 }
             }
         }
+    }
+
+    /// The response's parts, as written on `channel`.
+    private static func write(_ response: ServerResponse, on channel: any Channel, version: HTTPVersion, keepAlive: Bool) {
+        var headers = HTTPHeaders()
+        for (name, value) in response.headers where name.lowercased() != "content-length" && name.lowercased() != "transfer-encoding" {
+            headers.add(name: name, value: value)
+        }
+        headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))
+        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+        let head = HTTPResponseHead(version: version, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
+        channel.write(HTTPServerResponsePart.head(head), promise: nil)
+        if !response.body.isEmpty { channel.write(HTTPServerResponsePart.body(.byteBuffer(ByteBuffer(bytes: response.body))), promise: nil) }
+        let written = channel.writeAndFlush(HTTPServerResponsePart.end(nil))
+        if !keepAlive { written.whenComplete { _ in channel.close(promise: nil) } }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
