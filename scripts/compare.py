@@ -6,7 +6,9 @@ the binaries alternating on each workload, are compared; each figure is the medi
 
 Workloads (the scenarios are in Benchmarks/scenarios/):
   init         compare-init.json under lambda-sim: process start -> first /event/next
-  invocations  compare-invocations.json: 300 invocations, each with its agent's flush (syncflush):
+  invocations  compare-invocations.json: 300 invocations, each with its agent's flush (syncflush),
+               lasting 1-3 ms (the same seeded draw for every binary: equal ones fell into step
+               with the platform's telemetry timer, so how many deliveries met a flush was luck):
                CPU (user+sys), peak RSS, added latency (flush -> /event/next)
   events       compare-events.json: 20 000 events through the receiver (100 invocations x 200)
   pinned       invocations and events again with lambda-sim and its children on one CPU

@@ -50,6 +50,20 @@ struct ScenarioTests {
         #expect(plan.sink == .slow(delayMs: 20))
     }
 
+    /// A spread moves each invocation's duration within its bounds, differently from one
+    /// invocation to the next, and the same way every time (both extensions of a comparison
+    /// run the same invocations).
+    @Test func durationSpreadIsSeededByTheInvocation() throws {
+        let plan = try #require(Scenario.decode(Data(#"{"invocations":[{"durationMs":2,"durationSpreadMs":1}]}"#.utf8)).invocations.first)
+        #expect(plan.durationSpreadMs == 1)
+        let durations = (0..<300).map { plan.durationMs(invocation: $0) }
+        #expect(durations.allSatisfy { (1...3).contains($0) })
+        #expect(Set(durations).count == 300)
+        #expect(durations.filter { $0 < 1.5 }.count > 50 && durations.filter { $0 > 2.5 }.count > 50)
+        #expect(durations == (0..<300).map { plan.durationMs(invocation: $0) })
+        #expect(InvocationPlan(durationMs: 7).durationMs(invocation: 12) == 7)
+    }
+
     @Test(arguments: [("\"ok\"", SinkBehaviour.ok), ("\"hang\"", .hang), ("\"reset\"", .reset), ("\"503\"", .failure(status: 503)),
                       ("\"401\"", .failure(status: 401)), ("\"slow\"", .slow(delayMs: 1000)),
                       (#"{"behaviour":"429"}"#, .failure(status: 429))])
@@ -70,6 +84,7 @@ struct ScenarioTests {
         (#"{"invocations":[{"logs":[3]}]}"#, "invocations[0].logs[0]"),
         (#"{"invocations":[{"durationMs":"long"}]}"#, "invocations[0].durationMs"),
         (#"{"invocations":[{"repeat":0}]}"#, "repeat must be at least 1"),
+        (#"{"invocations":[{"durationSpreadMs":-1}]}"#, "durationSpreadMs is negative"),
         (#"{"invocations":[]}"#, "invocations is empty"),
         (#"{"memorySizeMB":64,"invocations":[{}]}"#, "memorySizeMB"),
         (#"{"telemetry":"sometimes","invocations":[{}]}"#, "telemetry"),

@@ -1,3 +1,4 @@
+import HTTPServer
 import JSON
 @testable import LambdaSim
 import Testing
@@ -77,6 +78,40 @@ struct TelemetryAPITests {
         await listener.stop()
         #expect(events.count == 1000)
         #expect(events.last?["record"]?.stringValue == "line 999")
+    }
+
+    /// An event that arrives while a batch is being delivered waits the buffering time from its
+    /// own arrival, as any batch does: it does not follow the answer at once.
+    @Test func eventsArrivingDuringADeliveryWaitTheirOwnTimeout() async throws {
+        let platform = try await PlatformHarness.start()
+        let firstArrived = OneShotEvent<Void>()
+        let answerFirst = OneShotEvent<Void>()
+        let secondArrived = OneShotEvent<Void>()
+        let listener = try await HTTPServer.start { _ in
+            if firstArrived.value == nil {
+                firstArrived.fire(())
+                _ = await answerFirst.wait(timeoutMs: nil)
+            } else {
+                secondArrived.fire(())
+            }
+            return .respond(ServerResponse(status: 200))
+        }
+        let identifier = try await platform.register()
+        _ = try await platform.request(
+            "PUT", "/2022-07-01/telemetry", identifier: identifier,
+            body: platform.subscriptionBody(timeoutMs: 200, uri: "http://127.0.0.1:\(listener.port)"))
+        await platform.dispatcher.emit(platform.events.start(requestID: "req-1"))
+        _ = await firstArrived.wait(timeoutMs: nil)
+        let emittedAt = platform.clock.elapsedMs()
+        await platform.dispatcher.emit(platform.events.runtimeDone(requestID: "req-1", status: "success", durationMs: 1, producedBytes: 0))
+        answerFirst.fire(())
+        _ = await secondArrived.wait(timeoutMs: nil)
+        await platform.stop()
+        await listener.stop()
+
+        let deliveries = await platform.dispatcher.deliveries
+        #expect(deliveries.map(\.types) == [["platform.start"], ["platform.runtimeDone"]])
+        #expect(try #require(deliveries.last).atMs - emittedAt >= 200)
     }
 
     @Test func logsAPIUsesItsOwnShapes() async throws {

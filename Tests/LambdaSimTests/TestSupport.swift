@@ -12,7 +12,8 @@ func parseJSON(_ bytes: [UInt8]) throws -> JSONValue { try JSONParser.parse(byte
 
 /// The simulated platform without a process: the test plays the extension.
 struct PlatformHarness {
-    let clock = SimulationClock()
+    /// The dispatcher's clock: its deliveries' `atMs` are on it.
+    let clock: SimulationClock
     let client: HTTPClient
     let state: ExtensionsAPIState
     let dispatcher: TelemetryDispatcher
@@ -32,7 +33,7 @@ struct PlatformHarness {
             state: state, dispatcher: dispatcher, functionName: "harness", telemetry: telemetry, refusal: refusal,
             managedInstances: managedInstances)
         let server = try await HTTPServer.start { await router.handle($0) }
-        return PlatformHarness(client: client, state: state, dispatcher: dispatcher, server: server)
+        return PlatformHarness(clock: clock, client: client, state: state, dispatcher: dispatcher, server: server)
     }
 
     func stop() async {

@@ -49,7 +49,7 @@ struct FunctionRunner: Sendable {
         let runFor: Double =
             plan.outcome == .timeout
             ? Double(deadlineMs - SimulationClock.epochMs())
-            : plan.durationMs - (clock.elapsedMs() - startedAt)
+            : plan.durationMs(invocation: index) - (clock.elapsedMs() - startedAt)
         if runFor > 0 { try? await Task.sleep(for: .microseconds(Int64(runFor * 1000))) }
         let durationMs = clock.elapsedMs() - startedAt
 

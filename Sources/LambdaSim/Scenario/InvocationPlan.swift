@@ -5,6 +5,10 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     public var `repeat`: Int
     /// How long the handler runs (a `timeout` outcome runs until the deadline instead).
     public var durationMs: Double
+    /// Each invocation of the step runs `durationMs` plus up to this much more or less, drawn
+    /// evenly and the same in every run (seeded by the invocation's index): real invocations
+    /// are not all equal, and equal ones fall into step with the platform's telemetry timer.
+    public var durationSpreadMs: Double
     public var outcome: InvocationOutcome
     /// Whether the agent posts `/register/transaction` when the handler starts.
     public var registerTransaction: Bool
@@ -31,7 +35,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     public var otel: OTelPlan?
 
     public init(
-        repeat count: Int = 1, durationMs: Double = 50, outcome: InvocationOutcome = .success,
+        repeat count: Int = 1, durationMs: Double = 50, durationSpreadMs: Double = 0, outcome: InvocationOutcome = .success,
         registerTransaction: Bool = true, spans: Int = 2, metricset: Bool = false,
         compression: AgentCompression = .none, flush: FlushMode = .separate,
         logs: [FunctionLogLine] = [.text("handling the request")], sink: SinkBehaviour = .ok,
@@ -39,6 +43,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     ) {
         self.repeat = count
         self.durationMs = durationMs
+        self.durationSpreadMs = durationSpreadMs
         self.outcome = outcome
         self.registerTransaction = registerTransaction
         self.spans = spans
@@ -54,7 +59,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case `repeat`, durationMs, outcome, registerTransaction, spans, metricset, compression, flush, logs, sink
+        case `repeat`, durationMs, durationSpreadMs, outcome, registerTransaction, spans, metricset, compression, flush, logs, sink
         case agent, concurrentPosts, probes, otel
     }
 
@@ -63,6 +68,7 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         let defaults = InvocationPlan()
         self.repeat = try container.decodeIfPresent(Int.self, forKey: .repeat) ?? defaults.repeat
         durationMs = try container.decodeIfPresent(Double.self, forKey: .durationMs) ?? defaults.durationMs
+        durationSpreadMs = try container.decodeIfPresent(Double.self, forKey: .durationSpreadMs) ?? defaults.durationSpreadMs
         outcome = try container.decodeIfPresent(InvocationOutcome.self, forKey: .outcome) ?? defaults.outcome
         registerTransaction =
             try container.decodeIfPresent(Bool.self, forKey: .registerTransaction) ?? defaults.registerTransaction
@@ -76,5 +82,17 @@ public struct InvocationPlan: Codable, Sendable, Equatable {
         concurrentPosts = try container.decodeIfPresent(Int.self, forKey: .concurrentPosts) ?? defaults.concurrentPosts
         probes = try container.decodeIfPresent([AgentProbe].self, forKey: .probes) ?? defaults.probes
         otel = try container.decodeIfPresent(OTelPlan.self, forKey: .otel)
+    }
+
+    /// How long invocation `index` of the whole scenario runs: `durationMs`, moved by a draw in
+    /// ±`durationSpreadMs` from a SplitMix64 step of the index (no state, same in every run).
+    func durationMs(invocation index: Int) -> Double {
+        guard durationSpreadMs > 0 else { return durationMs }
+        var z = UInt64(truncatingIfNeeded: index) &+ 0x9E37_79B9_7F4A_7C15
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        z ^= z >> 31
+        let unit = Double(z >> 11) / Double(1 << 53)
+        return max(0, durationMs + durationSpreadMs * (2 * unit - 1))
     }
 }

@@ -124,6 +124,7 @@ public struct Scenario: Codable, Sendable, Equatable {
         for (index, step) in invocations.enumerated() {
             if step.repeat < 1 { throw fail("invocations[\(index)].repeat must be at least 1") }
             if step.durationMs < 0 { throw fail("invocations[\(index)].durationMs is negative") }
+            if step.durationSpreadMs < 0 { throw fail("invocations[\(index)].durationSpreadMs is negative") }
             if step.spans < 0 { throw fail("invocations[\(index)].spans is negative") }
         }
     }

@@ -4,13 +4,15 @@ import Transport
 /// Plays Lambda's telemetry delivery: keeps every event from the start of the environment (so
 /// a late subscriber still gets `platform.initStart`), and once subscribed POSTs JSON arrays of
 /// the subscribed types to the destination, a batch when `timeoutMs` has passed since the first
-/// waiting event or at once when `maxItems` are waiting. One batch is in flight at a time, so
-/// batches arrive in order.
+/// waiting event or at once when a full batch (`maxItems` or `maxBytes`) is waiting. One batch is
+/// in flight at a time, so batches arrive in order; what arrives meanwhile waits its own
+/// `timeoutMs` (from its first event) like any other batch, not just for the answer.
 actor TelemetryDispatcher {
     private let client: HTTPClient
     private let clock: SimulationClock
     private(set) var subscription: TelemetrySubscription?
-    private var backlog: [PlatformTelemetryEvent] = []
+    /// Waiting events with the simulation time each arrived at (the batch's timer runs from the first).
+    private var backlog: [(event: PlatformTelemetryEvent, arrivedAtMs: Double)] = []
     private var timer: Task<Void, Never>?
     private var sending = false
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
@@ -25,14 +27,14 @@ actor TelemetryDispatcher {
 
     func emit(_ event: PlatformTelemetryEvent) {
         if let subscription, !subscription.types.contains(event.category) { return }
-        backlog.append(event)
+        backlog.append((event, clock.elapsedMs()))
         schedule()
     }
 
     func subscribe(_ subscription: TelemetrySubscription) {
         self.subscription = subscription
         // Lambda keeps what happened before the subscription, but only of the asked-for types.
-        backlog.removeAll { !subscription.types.contains($0.category) || $0.json(for: subscription.api) == nil }
+        backlog.removeAll { !subscription.types.contains($0.event.category) || $0.event.json(for: subscription.api) == nil }
         schedule()
     }
 
@@ -43,22 +45,22 @@ actor TelemetryDispatcher {
         while sending { await withCheckedContinuation { idleWaiters.append($0) } }
         guard subscription != nil, !backlog.isEmpty else { return }
         sending = true
-        await sendAll()
+        await send(untilEmpty: true)
     }
 
     // MARK: Batching
 
     private func schedule() {
-        guard let subscription, !backlog.isEmpty, !sending else { return }
+        guard let subscription, let first = backlog.first, !sending else { return }
         if backlog.count >= subscription.maxItems {
             timer?.cancel()
             timer = nil
             sending = true
-            Task { await self.sendAll() }
+            Task { await self.send(untilEmpty: false) }
         } else if timer == nil {
-            let delay = subscription.timeoutMs
+            let delay = first.arrivedAtMs + Double(subscription.timeoutMs) - clock.elapsedMs()
             timer = Task {
-                try? await Task.sleep(for: .milliseconds(delay))
+                if delay > 0 { try? await Task.sleep(for: .microseconds(Int64(delay * 1000))) }
                 guard !Task.isCancelled else { return }
                 self.timerFired()
             }
@@ -69,14 +71,16 @@ actor TelemetryDispatcher {
         timer = nil
         guard !sending, !backlog.isEmpty else { return }
         sending = true
-        Task { await self.sendAll() }
+        Task { await self.send(untilEmpty: false) }
     }
 
-    /// Sends batches until the backlog is empty; `sending` is true while it runs.
-    private func sendAll() async {
+    /// Sends a batch, and more while what is left would fill one (or, `untilEmpty`, until
+    /// nothing is left); `sending` is true while it runs.
+    private func send(untilEmpty: Bool) async {
         while let subscription, !backlog.isEmpty {
-            let batch = takeBatch(subscription)
+            let (batch, full) = takeBatch(subscription)
             await post(batch, to: subscription)
+            if !untilEmpty, !full { break }
         }
         sending = false
         let waiters = idleWaiters
@@ -85,22 +89,24 @@ actor TelemetryDispatcher {
         schedule()
     }
 
-    private func takeBatch(_ subscription: TelemetrySubscription) -> [JSONValue] {
+    /// The next batch, and whether it was cut at `maxItems` or `maxBytes` with more waiting.
+    private func takeBatch(_ subscription: TelemetrySubscription) -> (batch: [JSONValue], full: Bool) {
         var batch: [JSONValue] = []
         var bytes = 2
-        while !backlog.isEmpty, batch.count < subscription.maxItems {
-            guard let json = backlog[0].json(for: subscription.api) else {
+        while !backlog.isEmpty {
+            if batch.count == subscription.maxItems { return (batch, true) }
+            guard let json = backlog[0].event.json(for: subscription.api) else {
                 backlog.removeFirst()
                 continue
             }
             var writer = JSONWriter()
             writer.write(json)
-            if !batch.isEmpty, bytes + writer.bytes.count + 1 > subscription.maxBytes { break }
+            if !batch.isEmpty, bytes + writer.bytes.count + 1 > subscription.maxBytes { return (batch, true) }
             bytes += writer.bytes.count + 1
             batch.append(json)
             backlog.removeFirst()
         }
-        return batch
+        return (batch, false)
     }
 
     private func post(_ batch: [JSONValue], to subscription: TelemetrySubscription) async {
