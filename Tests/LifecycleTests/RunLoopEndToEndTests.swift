@@ -72,6 +72,25 @@ extension EndToEndTests {
             #expect(report.events(ofType: "transaction").count == 5)
         }
 
+        @Test("telemetry that comes while an invocation ships is answered before /event/next, and its logs and metrics still arrive")
+        func telemetryDuringTheFlush() async throws {
+            // The second invocation's send takes 400 ms: the platform's 25 ms batches come meanwhile.
+            let report = try await EndToEnd.run(Scenario(invocations: [
+                InvocationPlan(durationMs: 10), InvocationPlan(durationMs: 10, sink: .slow(delayMs: 400)), InvocationPlan(durationMs: 10),
+            ]))
+            let slow = report.invocations[1]
+            let flushedAt = try #require(slow.flushedAtMs)
+            let nextAt = try #require(slow.nextCalledAtMs)
+            let meanwhile = report.telemetryDeliveries.filter { $0.atMs > flushedAt && $0.atMs < nextAt }
+            #expect(!meanwhile.isEmpty, "no telemetry came during the slow send: \(report.telemetryDeliveries)")
+            for delivery in meanwhile {
+                #expect(delivery.status == 200)
+                #expect(try #require(delivery.answeredAtMs) < nextAt, "answered only after /event/next: \(delivery)")
+            }
+            #expect(report.events(ofType: "metricset").count == 3)
+            #expect(report.events(ofType: "log").count == 3)
+        }
+
         @Test("full buffer with a slow server and the background strategy: no hang, drops counted, the rest arrives")
         func slowServerBackground() async throws {
             let report = try await EndToEnd.run(

@@ -136,6 +136,7 @@ actor TelemetryDispatcher {
         } catch {
             delivery.error = error.description
         }
+        delivery.answeredAtMs = clock.elapsedMs()
         deliveries.append(delivery)
     }
 }
