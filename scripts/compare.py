@@ -22,14 +22,16 @@ subscription, i.e. without the telemetry work (platform metrics, function logs) 
 So where it does not resolve and /etc/hosts is writable, the run adds `127.0.0.1 sandbox.localdomain`
 to it for its length and restores the file after; each extension's telemetry subscription is in the
 report.
-Three floors run beside them. The init floor (Benchmarks/floor/floor_extension.c: register, then
+Four floors run beside them. The init floor (Benchmarks/floor/floor_extension.c: register, then
 /event/next until SHUTDOWN) on init and plain start: init figures are compared above it,
 (ours - floor) / (theirs - floor). The protocol floor (Benchmarks/floor/protocol_floor.c: the same
 messages as an extension, one thread, none of an extension's own work) on the lambda-sim workloads,
-and the stack floor (Sources/StackFloor: those messages on this extension's HTTP server and client,
-built as its binary is) on those and the plain start: their figures and their ratios to the
-official extension's are a table of their own, i.e. how much of each figure the protocol itself,
-and the protocol on this extension's building blocks, account for.
+the stack floor (Sources/StackFloor: those messages on this extension's HTTP server and client,
+built as its binary is) on those and the plain start, and the stack floor + gzip (the same binary
+with STACK_FLOOR_GZIP=1: each flush's data gzipped, as the contract requires of an extension) on
+the workloads where data flows: their figures and their ratios to the official extension's are a
+table of their own, i.e. how much of each figure the protocol itself, the protocol on this
+extension's building blocks, and those with the contract's gzip account for.
 
 usage: compare.py --extension BIN --lambda-sim BIN [--compare BIN] [--floor BIN] [--protocol-floor BIN]
                   [--stack-floor BIN] [--runs 5]
@@ -57,7 +59,10 @@ SCENARIOS = os.path.join(ROOT, "Benchmarks", "scenarios")
 ENVIRONMENT = ["ELASTIC_APM_LOG_LEVEL=warning"]
 
 # The floors whose figures are shown beside the extensions' (the init floor is subtracted instead).
-FLOORS = ("protocol floor", "stack floor")
+FLOORS = ("protocol floor", "stack floor", "stack floor + gzip")
+# The stack floor again, gzipping each flush's data as the contract requires of an extension
+# (Sources/StackFloor): on the workloads where data flows (not init or a plain start).
+FLOOR_ENVIRONMENT = {"stack floor + gzip": ["STACK_FLOOR_GZIP=1"]}
 
 # What the comparison aims at (ours / official), from the Lean issue.
 AIMS = {
@@ -112,11 +117,11 @@ def percentile(samples, fraction):
     return ordered[min(rank, len(ordered)) - 1]
 
 
-def simulate(sim, binary, scenario, directory, label, pinned=False):
+def simulate(sim, binary, scenario, directory, label, pinned=False, environment=()):
     """One lambda-sim run; returns its report (dict) with `problems` checked by the caller."""
     report_path = os.path.join(directory, f"{label}.json")
     command = [sim, "--extension", binary, "--scenario", os.path.join(SCENARIOS, scenario), "--json", report_path]
-    for variable in ENVIRONMENT:
+    for variable in ENVIRONMENT + list(environment):
         command += ["--env", variable]
     if pinned:
         command = ["taskset", "-c", "0"] + command
@@ -271,6 +276,7 @@ def main():
         binaries["protocol floor"] = os.path.abspath(args.protocol_floor)
     if args.stack_floor:
         binaries["stack floor"] = os.path.abspath(args.stack_floor)
+        binaries["stack floor + gzip"] = os.path.abspath(args.stack_floor)
     os.makedirs(args.out, exist_ok=True)
     runs = {name: {} for name in binaries}
     problems = []
@@ -291,13 +297,16 @@ def main():
                 for name, binary in binaries.items():
                     if name == "floor" and workload != "init":
                         continue
-                    report = simulate(args.lambda_sim, binary, scenario, directory, f"{name}-{workload}-{run}".replace(" ", "-"), pinned)
+                    if name in FLOOR_ENVIRONMENT and workload == "init":
+                        continue
+                    label = f"{name}-{workload}-{run}".replace(" ", "-").replace("+", "")
+                    report = simulate(args.lambda_sim, binary, scenario, directory, label, pinned, FLOOR_ENVIRONMENT.get(name, ()))
                     figures = sim_figures(report)
                     if figures["problems"] or report["exitStatus"] != 0:
                         problems.append(f"{name} {workload} run {run + 1}: {figures['problems']} exit {report['exitStatus']}")
                     runs[name].setdefault(workload, []).append(figures)
             for name, binary in binaries.items():
-                if name == "protocol floor":  # it needs an APM Server to start
+                if name == "protocol floor" or name in FLOOR_ENVIRONMENT:  # needs an APM Server; no data flows
                     continue
                 figures = plain_start(binary, server, directory, f"{name}-extension")
                 runs[name].setdefault("plain start", []).append(figures)
@@ -400,12 +409,14 @@ def markdown(results, args):
             "",
             "The floors beside the official extension, same run (ratios of init above the init floor, as above): the",
             "protocol floor (`Benchmarks/floor/protocol_floor.c`: the same messages as an extension, one thread, none",
-            "of an extension's own work) and the stack floor (`Sources/StackFloor`: those messages on this",
-            "extension's HTTP server and client, tasks on the event loop, built as the layer's binary is). An aim",
-            "below the stack floor's ratio needs other building blocks, not less work.",
+            "of an extension's own work), the stack floor (`Sources/StackFloor`: those messages on this",
+            "extension's HTTP server and client, tasks on the event loop, built as the layer's binary is), and the",
+            "stack floor + gzip (the same, gzipping each flush's data at zlib level 1 as the contract requires of",
+            "an extension: one gzip'd request per batch). An aim below the stack floor's ratio needs other building",
+            "blocks, not less work; below the stack floor + gzip's, also another contract.",
             "",
-            "| figure | protocol floor | / official | stack floor | / official | aim (ours / official) |",
-            "|---|---:|---:|---:|---:|---:|",
+            "| figure | protocol floor | / official | stack floor | / official | stack floor + gzip | / official | aim (ours / official) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for row in floored:
             cells = []
@@ -466,14 +477,14 @@ def draw(rows, latencies, pinned_latencies, path):
     for position, row in zip(positions, shown):
         if row["aim"] is not None:
             right.plot([row["aim"], row["aim"]], [position - 0.4, position + 0.4], color="black", linewidth=1.5)
-    for name, marker in zip(FLOORS, ("x", "+")):
+    for name, marker in zip(FLOORS, ("x", "+", "1")):
         points = [(position, row["floors"][name]["ratio"]) for position, row in zip(positions, shown)
                   if row.get("floors", {}).get(name, {}).get("ratio")]
         if points:
             right.scatter([ratio for _, ratio in points], [position for position, _ in points], marker=marker, s=60,
-                          color="black" if name == "stack floor" else "dimgrey", zorder=3, label=f"{name} / official")
+                          color="dimgrey" if name == "protocol floor" else "black", zorder=3, label=f"{name} / official")
     if any(row.get("floors") for row in shown):
-        right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2, fontsize=8, frameon=False)
+        right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=3, fontsize=8, frameon=False)
     right.bar_label(bars, labels=[f"{v:.2f}" for v in values], padding=3, fontsize=8)
     right.axvline(1.0, color="grey", linewidth=0.8, linestyle=":")
     right.set_xscale("log")

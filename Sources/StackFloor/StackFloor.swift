@@ -14,8 +14,10 @@ import Glibc
 /// (libcurl on its transport thread), with every task on the event loop as the extension runs
 /// them (`EventLoopExecutor`), and none of the extension's work (no parsing, batching, gzip,
 /// metrics or logs). What it costs beside the C floor is what those blocks cost by themselves
-/// (Benchmarks/ANALYSIS.md). A measuring stick, not an extension: it has no error handling
-/// worth the name.
+/// (Benchmarks/ANALYSIS.md). With `STACK_FLOOR_GZIP=1` it also does what the contract makes
+/// unavoidable for an extension's data (`ContractCodec`): a compressed agent body is inflated (an
+/// extension checks each one whole), and each flush's data goes out gzipped (one gzip'd request
+/// per batch). A measuring stick, not an extension: it has no error handling worth the name.
 @main
 enum StackFloor {
     static func main() {
@@ -32,6 +34,7 @@ enum StackFloor {
             return 2
         }
         let agentPort = variable("ELASTIC_APM_DATA_RECEIVER_SERVER_PORT").flatMap { Int($0) } ?? 8200
+        let codec = variable("STACK_FLOOR_GZIP") == "1" ? try? ContractCodec() : nil
         let base = "http://\(api)"
         // Lambda knows an extension by its file name.
         let name = String(CommandLine.arguments[0].split(separator: "/").last ?? "elastic-apm-stack-floor")
@@ -43,14 +46,17 @@ enum StackFloor {
                 body: Array(#"{"events":["INVOKE","SHUTDOWN"]}"#.utf8)))
             guard let identifier = registration.headers["lambda-extension-identifier"] else { return 1 }
 
-            // The agent's intake is kept as it came; each flush hands it to the loop below.
+            // The agent's intake is kept as it came (inflated, with the codec); each flush hands it
+            // to the loop below.
             let pending = NIOLockedValueBox<(encoding: String?, body: [UInt8])>((nil, []))
             let (flushes, flushed) = AsyncStream.makeStream(of: (encoding: String?, body: [UInt8]).self)
             _ = try await HTTPServer.start(port: agentPort, group: eventLoop) { request in
                 if request.path == "/intake/v2/events" {
+                    let encoding = request.headers["content-encoding"]
+                    let body = codec.map { $0.inflated(request.body, encoding: encoding) } ?? request.body
                     pending.withLockedValue { kept in
-                        if kept.body.isEmpty { kept.encoding = request.headers["content-encoding"] }
-                        kept.body += request.body
+                        if kept.body.isEmpty, codec == nil { kept.encoding = encoding }
+                        kept.body += body
                     }
                     if request.queryValue("flushed") == "true" {
                         flushed.yield(pending.withLockedValue { kept in
@@ -80,8 +86,13 @@ enum StackFloor {
                 guard let data = await invocationsEnded.next() else { return 1 }
                 if data.body.isEmpty { continue }
                 var headers: HTTPFields = ["Content-Type": "application/x-ndjson"]
+                var body = data.body
                 if let encoding = data.encoding { headers.add(name: "Content-Encoding", value: encoding) }
-                _ = try await http.execute(HTTPRequest(method: "POST", url: server + "/intake/v2/events", headers: headers, body: data.body))
+                if let codec {
+                    body = try codec.gzipped(body)
+                    headers.add(name: "Content-Encoding", value: "gzip")
+                }
+                _ = try await http.execute(HTTPRequest(method: "POST", url: server + "/intake/v2/events", headers: headers, body: body))
             }
         } catch {
             print("stack floor: \(error)")
@@ -91,5 +102,34 @@ enum StackFloor {
 
     private static func variable(_ name: String) -> String? {
         getenv(name).map { String(cString: $0) }
+    }
+}
+
+/// Inflates compressed agent bodies and gzips each flush's data (zlib level 1, one stream started
+/// over for each flush), with one zlib state for each as the extension keeps them.
+private final class ContractCodec: @unchecked Sendable {
+    // Every use of the zlib states is under `lock` (the agent's handler and the flush loop).
+    private let lock = NIOLock()
+    private var inflater: Inflater
+    private var stream: GzipStream
+
+    init() throws(TransportError) {
+        inflater = try Inflater()
+        stream = try GzipStream(level: 1)
+    }
+
+    /// The body as plain ndjson; empty when it does not inflate (an extension would refuse it).
+    func inflated(_ body: [UInt8], encoding: String?) -> [UInt8] {
+        guard encoding != nil else { return body }
+        return lock.withLock { (try? inflater.inflate(body, format: .automatic, maxOutputBytes: 64 << 20)) ?? [] }
+    }
+
+    func gzipped(_ body: [UInt8]) throws -> [UInt8] {
+        try lock.withLock {
+            try stream.reset()
+            try stream.write(body)
+            try stream.finish()
+            return stream.output
+        }
     }
 }
