@@ -125,9 +125,10 @@ bench: layer
 	$(MAKE) compare COMPARE_RUNS=$(BENCH_RUNS)
 	@echo "wrote BENCHMARKS.md"
 
-# Side by side (scripts/compare.py): the layer's stripped extension, three floors (Benchmarks/floor:
+# Side by side (scripts/compare.py): the layer's stripped extension, four floors (Benchmarks/floor:
 # register then /event/next; the same messages as an extension; Sources/StackFloor: those messages
-# on the extension's HTTP server and client, built as the layer's binary is) and, with
+# on the extension's HTTP server and client, built as the layer's binary is, and the same with the
+# contract's gzip: STACK_FLOOR_GZIP=1) and, with
 # COMPARE_EXTENSION=/path/to/binary (e.g. the official extension from its layer zip; COMPARE_ZIP
 # that zip), the other one, alternating on the same workloads COMPARE_RUNS times; the section
 # "compare" of BENCHMARKS.md and Benchmarks/compare.png from the medians (about 2 minutes a run).
