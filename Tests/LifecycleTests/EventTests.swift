@@ -9,9 +9,9 @@ struct EventTests {
         let report = TelemetryEvent.Report(
             requestID: "req-1", status: "success", durationMilliseconds: 182.43, billedDurationMilliseconds: 183,
             memorySizeMB: 128, maxMemoryUsedMB: 76, initDurationMilliseconds: 422.97, timeMicroseconds: nil)
-        let value = PlatformMetrics.metricset(
+        let value = try JSONParser.parse(PlatformMetrics.metricset(
             report: report, functionARN: "arn:aws:lambda:us-east-1:1:function:f", invocationStartMilliseconds: 1_000_000,
-            deadlineMilliseconds: 1_002_950, timestampMicroseconds: 1_700_000_000_000_000)
+            deadlineMilliseconds: 1_002_950, timestampMicroseconds: 1_700_000_000_000_000))
         let metricset = try #require(value["metricset"])
         #expect(metricset["timestamp"]?.int64Value == 1_700_000_000_000_000)
         #expect(metricset["faas"]?["id"]?.stringValue == "arn:aws:lambda:us-east-1:1:function:f")
@@ -34,11 +34,12 @@ struct EventTests {
     }
 
     @Test("a warm start is not a cold start")
-    func warmStart() {
+    func warmStart() throws {
         let report = TelemetryEvent.Report(
             requestID: "r", status: nil, durationMilliseconds: 1, billedDurationMilliseconds: 1, memorySizeMB: 128,
             maxMemoryUsedMB: 60, initDurationMilliseconds: nil, timeMicroseconds: nil)
-        let value = PlatformMetrics.metricset(report: report, functionARN: nil, invocationStartMilliseconds: nil, deadlineMilliseconds: nil, timestampMicroseconds: 1)
+        let value = try JSONParser.parse(PlatformMetrics.metricset(
+            report: report, functionARN: nil, invocationStartMilliseconds: nil, deadlineMilliseconds: nil, timestampMicroseconds: 1))
         #expect(value["metricset"]?["faas"]?["coldstart"]?.boolValue == false)
         #expect(value["metricset"]?["samples"]?["faas.timeout"] == nil)
     }
@@ -54,9 +55,9 @@ struct EventTests {
             return
         }
         #expect(report.status == "timeout" && report.billedDurationMilliseconds == nil && report.memorySizeMB == nil)
-        let value = PlatformMetrics.metricset(
+        let value = try JSONParser.parse(PlatformMetrics.metricset(
             report: report, functionARN: "arn", invocationStartMilliseconds: 5, deadlineMilliseconds: 0, timestampMicroseconds: 1,
-            coldStartKnown: false)
+            coldStartKnown: false))
         let metricset = try #require(value["metricset"])
         #expect(metricset["samples"]?.objectValue?.keys == ["faas.duration"])
         #expect(metricset["samples"]?["faas.duration"]?["value"]?.doubleValue == 3000.5)

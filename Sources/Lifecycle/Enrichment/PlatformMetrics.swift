@@ -1,4 +1,4 @@
-package import JSON
+import JSON
 
 /// Turns a `platform.report` into the `metricset` event of docs/ARCHITECTURE.md, "Platform metrics". Pure.
 package enum PlatformMetrics {
@@ -14,31 +14,47 @@ package enum PlatformMetrics {
     package static func metricset(
         report: TelemetryEvent.Report, functionARN: String?, invocationStartMilliseconds: Int64?,
         deadlineMilliseconds: Int64?, timestampMicroseconds: Int64, coldStartKnown: Bool = true
-    ) -> JSONValue {
+    ) -> [UInt8] {
+        // Written straight into bytes, one per invocation: building it as values first and then
+        // writing those cost twice as much (Benchmarks/ANALYSIS.md, "CPU per invocation").
         let megabyte = 1_048_576.0
-        var samples: JSONObject = ["faas.duration": sample(report.durationMilliseconds)]
-        if let billed = report.billedDurationMilliseconds { samples["faas.billed_duration"] = sample(billed) }
+        // A restored SnapStart copy's first invocation is its cold start: the restore is its init.
+        let coldStartDuration: Double? =
+            coldStartKnown || report.initDurationMilliseconds != nil
+            ? report.initDurationMilliseconds ?? report.restoreDurationMilliseconds ?? 0 : nil
+        var writer = JSONWriter(reservingCapacity: 512)
+        writer.writeRaw(#"{"metricset":{"timestamp":"#)
+        writer.write(number: Double(timestampMicroseconds))
+        writer.writeRaw(#","faas":{"execution":"#)
+        writer.write(string: report.requestID)
+        if let coldStartDuration { writer.writeRaw(coldStartDuration > 0 ? #","coldstart":true"# : #","coldstart":false"#) }
+        if let functionARN, !functionARN.isEmpty {
+            writer.writeRaw(#","id":"#)
+            writer.write(string: functionARN)
+        }
+        writer.writeRaw(#"},"samples":{"#)
+        var firstSample = true
+        func sample(_ name: String, _ value: Double) {
+            writer.writeRaw(firstSample ? #"""# : #",""#)
+            firstSample = false
+            writer.writeRaw(name)
+            writer.writeRaw(#"":{"value":"#)
+            writer.write(number: value)
+            writer.writeRaw("}")
+        }
+        sample("faas.duration", report.durationMilliseconds)
+        if let billed = report.billedDurationMilliseconds { sample("faas.billed_duration", billed) }
         if let total = report.memorySizeMB {
-            samples["system.memory.total"] = sample(total * megabyte)
-            if let used = report.maxMemoryUsedMB { samples["system.memory.actual.free"] = sample(max(0, total - used) * megabyte) }
+            sample("system.memory.total", total * megabyte)
+            if let used = report.maxMemoryUsedMB { sample("system.memory.actual.free", max(0, total - used) * megabyte) }
         }
-        if let restore = report.restoreDurationMilliseconds { samples["faas.restore_duration"] = sample(restore) }
+        if let restore = report.restoreDurationMilliseconds { sample("faas.restore_duration", restore) }
         if let start = invocationStartMilliseconds, let deadline = deadlineMilliseconds, deadline > 0 {
-            samples["faas.timeout"] = sample(timeoutMilliseconds(deadline: deadline, start: start))
+            sample("faas.timeout", timeoutMilliseconds(deadline: deadline, start: start))
         }
-        var faas: JSONObject = ["execution": .string(report.requestID)]
-        if coldStartKnown || report.initDurationMilliseconds != nil {
-            // A restored SnapStart copy's first invocation is its cold start: the restore is its init.
-            let coldStartDuration = report.initDurationMilliseconds ?? report.restoreDurationMilliseconds ?? 0
-            samples["faas.coldstart_duration"] = sample(coldStartDuration)
-            faas["coldstart"] = .bool(coldStartDuration > 0)
-        }
-        if let functionARN, !functionARN.isEmpty { faas["id"] = .string(functionARN) }
-        return .object(["metricset": .object([
-            "timestamp": .number(Double(timestampMicroseconds)),
-            "faas": .object(faas),
-            "samples": .object(samples),
-        ])])
+        if let coldStartDuration { sample("faas.coldstart_duration", coldStartDuration) }
+        writer.writeRaw("}}}")
+        return writer.bytes
     }
 
     /// The configured timeout, recovered from the deadline: the span rounded up to whole seconds.
@@ -50,8 +66,4 @@ package enum PlatformMetrics {
     }
 
     static let clockSlackMilliseconds: Int64 = 2
-
-    private static func sample(_ value: Double) -> JSONValue {
-        .object(["value": .number(value)])
-    }
 }

@@ -115,7 +115,7 @@ actor InvocationTracker {
                     invocationStartMilliseconds: record?.startMilliseconds, deadlineMilliseconds: record?.deadlineMilliseconds,
                     timestampMicroseconds: report.timeMicroseconds ?? WallClock.nowMicroseconds,
                     coldStartKnown: !concurrentInvocations)
-                emitted.append(metricset.serializedBytes)
+                emitted.append(metricset)
                 if records.allSatisfy({ $0.reportReceived || $0.deadlineMilliseconds == 0 }) { reportsComplete.open() }
             case .function(let time, let record):
                 guard captureLogs else { continue }
