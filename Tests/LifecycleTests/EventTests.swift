@@ -65,18 +65,18 @@ struct EventTests {
     }
 
     @Test("a log line that is a JSON string (Managed Instances) is read as JSON; other strings stay text")
-    func jsonLogLines() {
+    func jsonLogLines() throws {
         let line: JSONValue = .string(#"{"timestamp":"2026-01-01T00:00:00Z","level":"INFO","message":"order 7","requestId":"r7"}"# + "\n")
         #expect(FunctionLog.requestID(in: line) == "r7")
-        let event = FunctionLog.event(record: line, timestampMicroseconds: 1, functionARN: nil, requestID: "r7")
+        let event = try JSONParser.parse(FunctionLog.event(record: line, timestampMicroseconds: 1, functionARN: nil, requestID: "r7"))
         #expect(event["log"]?["message"]?.stringValue == "order 7")
         #expect(event["log"]?["log.level"]?.stringValue == "INFO")
         let noMessage: JSONValue = .string(#"{"requestId":"r8"}"#)
-        let kept = FunctionLog.event(record: noMessage, timestampMicroseconds: 1, functionARN: nil, requestID: nil)
+        let kept = try JSONParser.parse(FunctionLog.event(record: noMessage, timestampMicroseconds: 1, functionARN: nil, requestID: nil))
         #expect(kept["log"]?["message"]?.stringValue == #"{"requestId":"r8"}"#)
         for text in ["{not json", "{\"a\":1", "[1,2]", "plain"] {
             #expect(FunctionLog.requestID(in: .string(text)) == nil)
-            let event = FunctionLog.event(record: .string(text), timestampMicroseconds: 1, functionARN: nil, requestID: nil)
+            let event = try JSONParser.parse(FunctionLog.event(record: .string(text), timestampMicroseconds: 1, functionARN: nil, requestID: nil))
             #expect(event["log"]?["message"]?.stringValue == text)
         }
     }
@@ -127,12 +127,12 @@ struct EventTests {
     }
 
     @Test("function logs: plain lines and JSON records keep their message")
-    func functionLogs() {
+    func functionLogs() throws {
         let plain = FunctionLog.event(record: .string("hello\n"), timestampMicroseconds: 5, functionARN: "arn", requestID: "r1")
-        #expect(plain.serialized == #"{"log":{"@timestamp":5,"message":"hello","faas":{"id":"arn","execution":"r1"}}}"#)
+        #expect(String(decoding: plain, as: UTF8.self) == #"{"log":{"@timestamp":5,"message":"hello","faas":{"id":"arn","execution":"r1"}}}"#)
         let json: JSONValue = .object(["level": .string("ERROR"), "message": .string("boom"), "requestId": .string("r2")])
         #expect(FunctionLog.requestID(in: json) == "r2")
-        let structured = FunctionLog.event(record: json, timestampMicroseconds: 6, functionARN: nil, requestID: "r2")
+        let structured = try JSONParser.parse(FunctionLog.event(record: json, timestampMicroseconds: 6, functionARN: nil, requestID: "r2"))
         #expect(structured["log"]?["message"]?.stringValue == "boom")
         #expect(structured["log"]?["log.level"]?.stringValue == "ERROR")
     }

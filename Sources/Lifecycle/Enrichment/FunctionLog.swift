@@ -4,26 +4,46 @@ package import JSON
 package enum FunctionLog {
     /// - Parameter record: a string, or an object when the function logs JSON (its `message` is
     ///   kept, and its level and logger when present).
+    /// - Returns: the event's JSON, written straight into bytes as the platform metricset is.
     package static func event(
         record: JSONValue, timestampMicroseconds: Int64, functionARN: String?, requestID: String?
-    ) -> JSONValue {
-        var log: JSONObject = ["@timestamp": .number(Double(timestampMicroseconds))]
+    ) -> [UInt8] {
+        var writer = JSONWriter(reservingCapacity: 256)
+        writer.writeRaw(#"{"log":{"@timestamp":"#)
+        writer.write(number: Double(timestampMicroseconds))
+        writer.writeRaw(#","message":"#)
         switch jsonLine(record) ?? record {
         case .string(let line):
-            log["message"] = .string(line.trimmingTrailingNewlines)
+            writer.write(string: line.trimmingTrailingNewlines)
         case .object(let object):
-            let original = record.stringValue?.trimmingTrailingNewlines ?? record.serialized
-            log["message"] = .string(object["message"]?.stringValue ?? object["msg"]?.stringValue ?? original)
-            if let level = (object["level"] ?? object["log.level"])?.stringValue { log["log.level"] = .string(level) }
-            if let logger = object["logger"]?.stringValue { log["log.logger"] = .string(logger) }
+            writer.write(string: object["message"]?.stringValue ?? object["msg"]?.stringValue
+                ?? record.stringValue?.trimmingTrailingNewlines ?? record.serialized)
+            if let level = (object["level"] ?? object["log.level"])?.stringValue {
+                writer.writeRaw(#","log.level":"#)
+                writer.write(string: level)
+            }
+            if let logger = object["logger"]?.stringValue {
+                writer.writeRaw(#","log.logger":"#)
+                writer.write(string: logger)
+            }
         default:
-            log["message"] = .string(record.serialized)
+            writer.write(string: record.serialized)
         }
-        var faas: JSONObject = [:]
-        if let functionARN, !functionARN.isEmpty { faas["id"] = .string(functionARN) }
-        if let requestID { faas["execution"] = .string(requestID) }
-        if !faas.members.isEmpty { log["faas"] = .object(faas) }
-        return .object(["log": .object(log)])
+        let id = functionARN.flatMap { $0.isEmpty ? nil : $0 }
+        if id != nil || requestID != nil {
+            writer.writeRaw(#","faas":{"#)
+            if let id {
+                writer.writeRaw(#""id":"#)
+                writer.write(string: id)
+            }
+            if let requestID {
+                writer.writeRaw(id == nil ? #""execution":"# : #","execution":"#)
+                writer.write(string: requestID)
+            }
+            writer.writeRaw("}")
+        }
+        writer.writeRaw("}}")
+        return writer.bytes
     }
 
     /// The request id a JSON-format log line names itself, if any.

@@ -124,7 +124,7 @@ actor InvocationTracker {
                 let log = FunctionLog.event(
                     record: record, timestampMicroseconds: time ?? WallClock.nowMicroseconds, functionARN: arn,
                     requestID: requestID)
-                emitted.append(log.serializedBytes)
+                emitted.append(log)
             case .other:
                 continue
             }
