@@ -128,13 +128,17 @@ static void push_back(eapm_http_transfer **list, eapm_http_transfer *transfer) {
     while (*list) list = &(*list)->next;
     *list = transfer;
 }
-eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
-                                  eapm_error *error) {
-    transfer->body.count = transfer->header_lines.count = 0; // the last attempt's
+// Clears the last attempt's answer and sets this one's options.
+static void prepare_attempt(eapm_http_transfer *transfer, long timeout_ms) {
+    transfer->body.count = transfer->header_lines.count = 0;
     transfer->body_too_large = transfer->error_text[0] = 0;
     transfer->next = NULL;
     curl_easy_setopt(transfer->easy, CURLOPT_HTTPHEADER, transfer->headers);
     curl_easy_setopt(transfer->easy, CURLOPT_TIMEOUT_MS, timeout_ms > 0 ? timeout_ms : 0L);
+}
+eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *transfer, long timeout_ms,
+                                  eapm_error *error) {
+    prepare_attempt(transfer, timeout_ms);
     pthread_mutex_lock(&client->lock);
     int stopped = client->stopped;
     if (!stopped) push_back(&client->submitted, transfer);
@@ -155,13 +159,28 @@ static eapm_http_transfer *unlink_id(eapm_http_transfer **list, uint64_t id) {
     return NULL;
 }
 
-// Off the share handle too, which a drop frees. From `completed` on, the transfer is the caller's.
-static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLcode result,
-                   void (*completed)(eapm_http_transfer *)) {
+// Off the share handle too, which a drop frees.
+static void end_attempt(eapm_http_client *client, eapm_http_transfer *transfer, CURLcode result) {
     curl_multi_remove_handle(client->multi, transfer->easy); // fine for one never added
     curl_easy_setopt(transfer->easy, CURLOPT_SHARE, NULL);
     __atomic_store_n(&transfer->result, result, __ATOMIC_RELEASE); // the caller's acquire: see transfer_result
+}
+// From `completed` on, the transfer is the caller's.
+static void finish(eapm_http_client *client, eapm_http_transfer *transfer, CURLcode result,
+                   void (*completed)(eapm_http_transfer *)) {
+    end_attempt(client, transfer, result);
     completed(transfer);
+}
+// A 2xx answer to a transfer with a follow-up queues the follow-up here, unless its caller
+// submitted it already; the loop starts it before handing the answered transfer back.
+static void queue_follow_up(eapm_http_client *client, eapm_http_transfer *transfer, CURLcode result) {
+    eapm_http_transfer *follow_up = transfer->follow_up;
+    long status = 0;
+    if (!follow_up || result != CURLE_OK) return;
+    curl_easy_getinfo(transfer->easy, CURLINFO_RESPONSE_CODE, &status);
+    if (status < 200 || status > 299 || !eapm_http_transfer_claim(follow_up)) return;
+    prepare_attempt(follow_up, transfer->follow_up_timeout_ms);
+    push_back(&client->queued, follow_up);
 }
 static void start(eapm_http_client *client, eapm_http_transfer *transfer, void (*completed)(eapm_http_transfer *)) {
     curl_easy_setopt(transfer->easy, CURLOPT_SHARE, client->share);
@@ -212,20 +231,39 @@ static int take_requests(eapm_http_client *client, void (*completed)(eapm_http_t
     eapm_buffer_free(&ids);
     return !stopped;
 }
+// Starts what is queued unless a drop waits for the running attempts; returns whether it started any.
+static int start_queued(eapm_http_client *client, void (*completed)(eapm_http_transfer *)) {
+    int started = 0;
+    for (; !client->dropping && client->queued; started = 1) start(client, unlink_id(&client->queued, client->queued->id), completed);
+    return started;
+}
 void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_transfer *)) {
     while (take_requests(client, completed)) {
         if (client->dropping && !client->active) {
             replace_pool(client);
             continue; // wake-ups since take_requests went to the old multi handle
         }
-        while (!client->dropping && client->queued) start(client, unlink_id(&client->queued, client->queued->id), completed);
         int running = 0, left = 0;
+        start_queued(client, completed);
         curl_multi_perform(client->multi, &running);
+        eapm_http_transfer *ended = NULL;
         CURLMsg *message;
         while ((message = curl_multi_info_read(client->multi, &left)) != NULL) {
             eapm_http_transfer *transfer = NULL;
             curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&transfer);
-            if (message->msg == CURLMSG_DONE) finish(client, unlink_id(&client->active, transfer->id), message->data.result, completed);
+            if (message->msg != CURLMSG_DONE) continue;
+            transfer = unlink_id(&client->active, transfer->id);
+            end_attempt(client, transfer, message->data.result);
+            queue_follow_up(client, transfer, message->data.result);
+            push_back(&ended, transfer);
+        }
+        // Follow-ups go out first (they are what the answered transfers' callers would send next).
+        if (ended && client->queued && start_queued(client, completed)) curl_multi_perform(client->multi, &running);
+        while (ended) {
+            eapm_http_transfer *transfer = ended;
+            ended = transfer->next;
+            transfer->next = NULL;
+            completed(transfer);
         }
         curl_multi_poll(client->multi, NULL, 0, 1000, NULL); // curl's next timer bounds the wait
     }

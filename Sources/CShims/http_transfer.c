@@ -146,8 +146,31 @@ eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_htt
     curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &result->new_connections);
     return map_curl_code(transfer, code, error);
 }
-void *eapm_http_transfer_context(const eapm_http_transfer *transfer) { return transfer->context; }
-void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context) { transfer->context = context; }
+// `context` is the waiting caller, or ENDED once the loop handed the attempt back: a follow-up's
+// caller may start waiting before or after that, from another thread.
+static char ended_marker;
+#define ENDED ((void *)&ended_marker)
+void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *context) {
+    __atomic_store_n(&transfer->context, context, __ATOMIC_RELEASE);
+}
+void *eapm_http_transfer_take_context(eapm_http_transfer *transfer) {
+    void *waiter = __atomic_exchange_n(&transfer->context, ENDED, __ATOMIC_ACQ_REL);
+    return waiter == ENDED ? NULL : waiter;
+}
+int eapm_http_transfer_wait(eapm_http_transfer *transfer, void *waiter) {
+    void *expected = NULL;
+    return __atomic_compare_exchange_n(&transfer->context, &expected, waiter, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+void eapm_http_transfer_set_follow_up(eapm_http_transfer *transfer, eapm_http_transfer *follow_up, long timeout_ms) {
+    transfer->follow_up = follow_up;
+    transfer->follow_up_timeout_ms = timeout_ms;
+}
+int eapm_http_transfer_claim(eapm_http_transfer *transfer) {
+    return __atomic_exchange_n(&transfer->claimed, 1, __ATOMIC_ACQ_REL) == 0;
+}
+int eapm_http_transfer_claimed(const eapm_http_transfer *transfer) {
+    return __atomic_load_n(&transfer->claimed, __ATOMIC_ACQUIRE);
+}
 
 void eapm_http_transfer_destroy(eapm_http_transfer *transfer) {
     if (!transfer) return;

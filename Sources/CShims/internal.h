@@ -50,7 +50,11 @@ struct eapm_http_transfer {
     uint64_t id;               // the caller's, for cancelling
     struct curl_slist *headers;
     size_t max_response;
-    void *context;
+    void *context;             // atomic: the caller waiting for the attempt's end, or ENDED
+    // Submitted by the loop itself when this transfer's attempt ends with a 2xx answer.
+    eapm_http_transfer *follow_up;
+    long follow_up_timeout_ms;
+    int claimed;               // atomic, as a follow-up: 1 once the loop or its caller submits it
     eapm_buffer body, header_lines;
     int body_too_large;
     CURLcode result;

@@ -138,8 +138,25 @@ typedef struct {
 } eapm_http_result;
 /// The outcome of the last attempt. Pointers live until the next submit or the destroy.
 eapm_code eapm_http_transfer_result(const eapm_http_transfer *transfer, eapm_http_result *result, eapm_error *error);
-void *_Nullable eapm_http_transfer_context(const eapm_http_transfer *transfer); // the caller's
+/// The caller waiting for the submitted attempt's end (set before submitting it).
 void eapm_http_transfer_set_context(eapm_http_transfer *transfer, void *_Nullable context);
+/// In `completed`: the waiting caller, if one waits yet; the attempt counts as ended from here on.
+void *_Nullable eapm_http_transfer_take_context(eapm_http_transfer *transfer);
+
+/// Has `run` submit `follow_up` (a transfer of the same client, bounded by `timeout_ms`) the
+/// moment `transfer`'s attempt ends with a 2xx answer, before handing `transfer` back: the next
+/// request goes out without a round trip through the caller. Null detaches. Whoever submits the
+/// follow-up claims it first (`eapm_http_transfer_claim`), so it goes once.
+void eapm_http_transfer_set_follow_up(eapm_http_transfer *transfer, eapm_http_transfer *_Nullable follow_up,
+                                      long timeout_ms);
+/// 1: the caller may submit the transfer (no loop has, or will); 0: a loop submitted it as a
+/// follow-up, and the caller waits for that attempt instead (`eapm_http_transfer_wait`).
+int eapm_http_transfer_claim(eapm_http_transfer *transfer);
+/// Whether the transfer was claimed, without claiming it.
+int eapm_http_transfer_claimed(const eapm_http_transfer *transfer);
+/// For a follow-up the loop submitted: 1 if `waiter` now waits for its attempt's end, 0 if that
+/// attempt has already ended.
+int eapm_http_transfer_wait(eapm_http_transfer *transfer, void *waiter);
 /// Frees the transfer; its curl handle goes back to its client for the next transfer.
 void eapm_http_transfer_destroy(eapm_http_transfer *_Nullable transfer);
 #pragma clang assume_nonnull end

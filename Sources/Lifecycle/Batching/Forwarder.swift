@@ -255,8 +255,11 @@ package actor Forwarder {
     /// Ships everything buffered, waiting at most until `deadline`: seals the open batch (with
     /// synthesized metadata for extension events when no agent reported), and waits while the
     /// sender sends the outbox (until the server fails or the deadline passes).
-    /// - Parameter lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
-    package func flush(until deadline: Deadline, lastChance: Bool = false) async {
+    /// - Parameters:
+    ///   - lastChance: at SHUTDOWN, try even inside the grace period: nothing comes after.
+    ///   - followUp: what the caller sends next (the run loop's `/event/next`): the transport sends
+    ///     it itself once the outbox's last batch is accepted, if this call sends that batch.
+    package func flush(until deadline: Deadline, lastChance: Bool = false, then followUp: PreparedRequest? = nil) async {
         sealForShipping()
         if lastChance { lastChanceRequested = true }
         guard !isSending else {
@@ -271,7 +274,7 @@ package actor Forwarder {
         isSending = true
         sendUntil = deadline
         senderIdle.close()
-        await sendOutbox()
+        await sendOutbox(then: followUp)
     }
 
     /// Starts shipping what is buffered and returns at once: the sender goes on until `deadline`
@@ -340,8 +343,8 @@ package actor Forwarder {
     }
 
     /// The sender: outbox batches one by one, oldest first, until it is empty, `sendUntil`
-    /// passes, the server fails or the task is cancelled.
-    private func sendOutbox() async {
+    /// passes, the server fails or the task is cancelled. `followUp` goes with the last batch.
+    private func sendOutbox(then followUp: PreparedRequest? = nil) async {
         defer {
             sender = nil
             isSending = false
@@ -360,16 +363,17 @@ package actor Forwarder {
             let batch = outbox.removeFirst()
             outboxBytes -= batch.body.count
             let remaining = Duration.milliseconds(max(1, deadline.remainingMilliseconds))
+            let last = outbox.isEmpty ? followUp : nil
             let outcome: SendOutcome
             switch batch.destination {
             case .intake:
                 outcome = await client.sendEvents(
                     gzippedBody: batch.body, agentUserAgent: agentUserAgent, timeout: min(forwarderTimeout, remaining),
-                    deadline: deadline)
+                    deadline: deadline, then: last)
             case .otlp(let signal, let senderUserAgent):
                 outcome = await client.sendOTLP(
                     signal, gzippedBody: batch.body, senderUserAgent: senderUserAgent, timeout: min(forwarderTimeout, remaining),
-                    deadline: deadline)
+                    deadline: deadline, then: last)
             }
             health.record(outcome, atMilliseconds: Deadline.now.monotonicMilliseconds, random: Jitter.draw())
             // Put back for later, unless a last chance was asked for while it was being sent.

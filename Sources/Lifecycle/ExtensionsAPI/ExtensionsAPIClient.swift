@@ -61,9 +61,30 @@ package struct ExtensionsAPIClient: Sendable {
 
     /// Blocks until Lambda has the next event; calling it is also how the extension says it is done.
     package func nextEvent(identifier: String) async throws(ExtensionsAPIError) -> LambdaEvent {
+        try await nextEvent(prepareNextEvent(identifier: identifier))
+    }
+
+    /// `/event/next` made ready ahead: the flush's last batch may send it as soon as APM Server
+    /// accepts that batch (`Forwarder.flush(until:lastChance:then:)`).
+    package func prepareNextEvent(identifier: String) throws(ExtensionsAPIError) -> PreparedRequest {
         // No timeout: the call legitimately waits while the sandbox is frozen.
-        let response = try await send(HTTPRequest(
-            url: baseURL + "/event/next", headers: [Header.identifier: identifier], timeout: .zero, maxResponseBytes: 1 << 20))
+        let request = HTTPRequest(
+            url: baseURL + "/event/next", headers: [Header.identifier: identifier], timeout: .zero, maxResponseBytes: 1 << 20)
+        do {
+            return try http.prepare(request)
+        } catch {
+            throw ExtensionsAPIError(.unreachable, "Extensions API \(request.url): \(error)")
+        }
+    }
+
+    /// The prepared `/event/next`'s answer (sent now, unless a batch's answer sent it already).
+    package func nextEvent(_ prepared: PreparedRequest) async throws(ExtensionsAPIError) -> LambdaEvent {
+        let response: HTTPResponse
+        do {
+            response = try await http.execute(prepared)
+        } catch {
+            throw ExtensionsAPIError(.unreachable, "Extensions API \(baseURL)/event/next: \(error)")
+        }
         guard response.status == 200 else {
             throw ExtensionsAPIError(.rejected, "event/next answered \(response.status): \(response.bodyText.prefix(300))")
         }

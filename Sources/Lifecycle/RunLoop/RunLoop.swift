@@ -53,16 +53,19 @@ struct RunLoop {
     func run() async -> Int32 {
         var state = State.waitingForEvent
         var pendingRestore = afterRestore
+        // `/event/next` as the last flush made it ready (and may have sent it).
+        var preparedNext: PreparedRequest?
         while true {
             logger.trace("run loop", metadata: ["state": "\(state)"])
             switch state {
             case .waitingForEvent:
-                state = await nextEvent(restored: pendingRestore)
+                state = await nextEvent(restored: pendingRestore, prepared: preparedNext)
                 pendingRestore = nil
+                preparedNext = nil
             case .invoked(let invocation):
                 state = .flushing(invocation, await waitForEnd(of: invocation))
             case .flushing(let invocation, let end):
-                await finish(invocation, end: end)
+                preparedNext = await finish(invocation, end: end)
                 state = .waitingForEvent
             case .shuttingDown(let shutdown):
                 await shutDown(shutdown)
@@ -73,11 +76,13 @@ struct RunLoop {
         }
     }
 
-    /// - Parameter restored: what to do first when this event is the first after a restore.
-    private func nextEvent(restored: (@Sendable () async -> Void)?) async -> State {
+    /// - Parameters:
+    ///   - restored: what to do first when this event is the first after a restore.
+    ///   - prepared: `/event/next` made ready by the flush (perhaps sent already), if any.
+    private func nextEvent(restored: (@Sendable () async -> Void)?, prepared: PreparedRequest?) async -> State {
         do {
             let asked = Deadline.now
-            let event = try await api.nextEvent(identifier: identifier)
+            let event = if let prepared { try await api.nextEvent(prepared) } else { try await api.nextEvent(identifier: identifier) }
             if let restored {
                 // The snapshot was taken while this call waited: none of the wait counts toward a
                 // deadline or a batch's age. (The function's init before the snapshot is in it too,
@@ -116,11 +121,18 @@ struct RunLoop {
         return end
     }
 
-    private func finish(_ invocation: LambdaEvent.Invocation, end: InvocationEnd) async {
-        if strategy == .syncFlush {
-            await forwarder.flush(until: shipDeadline(for: invocation))
-        }
+    /// Ships the invocation's data (syncflush) and returns `/event/next` made ready for it: when
+    /// the flush's last batch is accepted, the transport sends it at once, without a round trip
+    /// through this loop (docs/ARCHITECTURE.md, "Per invocation").
+    private func finish(_ invocation: LambdaEvent.Invocation, end: InvocationEnd) async -> PreparedRequest? {
+        // Idle from here: `/event/next` may be out before the flush returns, and the next
+        // invocation's agent flush right behind it.
         endSignal.finish()
+        guard strategy == .syncFlush else { return nil }
+        // Failing to prepare it is failing `/event/next`: left to `nextEvent`, which reports it.
+        let next = try? api.prepareNextEvent(identifier: identifier)
+        await forwarder.flush(until: shipDeadline(for: invocation), then: next)
+        return next
     }
 
     /// Sends are bounded by the function's deadline less the margin, and by the forwarder timeout.

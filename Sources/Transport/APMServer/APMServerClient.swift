@@ -35,13 +35,15 @@ public struct APMServerClient: Sendable {
     }
 
     /// Posts one gzip-compressed ndjson body to `/intake/v2/events`.
+    /// - Parameter followUp: sent by the transport as soon as the body is accepted
+    ///   (`HTTPClient.execute(_:then:)`).
     public func sendEvents(
-        gzippedBody: [UInt8], agentUserAgent: String?, timeout: Duration, deadline: Deadline?
+        gzippedBody: [UInt8], agentUserAgent: String?, timeout: Duration, deadline: Deadline?, then followUp: PreparedRequest? = nil
     ) async -> SendOutcome {
         let request = intakeRequest(
             gzippedBody: gzippedBody, agentUserAgent: agentUserAgent, timeout: timeout, deadline: deadline)
         do {
-            let response = try await http.execute(request)
+            let response = try await http.execute(request, then: followUp)
             return Self.outcome(status: response.status, body: response.body)
         } catch {
             return .serverFailure("\(error)")
@@ -70,7 +72,8 @@ public struct APMServerClient: Sendable {
     /// Posts one gzip-compressed OTLP export (protobuf, as the SDK encoded it) to its signal's path
     /// under `otlpURL`. The answer is classified as intake's is.
     public func sendOTLP(
-        _ signal: OTLPSignal, gzippedBody: [UInt8], senderUserAgent: String?, timeout: Duration, deadline: Deadline?
+        _ signal: OTLPSignal, gzippedBody: [UInt8], senderUserAgent: String?, timeout: Duration, deadline: Deadline?,
+        then followUp: PreparedRequest? = nil
     ) async -> SendOutcome {
         var headers: HTTPFields = [
             "Content-Type": "application/x-protobuf",
@@ -84,7 +87,7 @@ public struct APMServerClient: Sendable {
             // As for intake: one quick retry of a kept-alive connection closed in between.
             retry: RetryPolicy(maxAttempts: 2, initialDelay: .milliseconds(10), maxDelay: .milliseconds(100), retriesUnavailable: false))
         do {
-            let response = try await http.execute(request)
+            let response = try await http.execute(request, then: followUp)
             return Self.outcome(status: response.status, body: response.body)
         } catch {
             return .serverFailure("\(error)")

@@ -75,14 +75,50 @@ public final class HTTPClient: Sendable {
     /// only when no HTTP answer came at all; any status, 4xx and 5xx included, is a response.
     /// - Parameter jitter: the retries' jitter, uniform in 0..<1 (`Jitter.draw`: copies of a
     ///   restored snapshot never share it).
-    public func execute(_ request: HTTPRequest, jitter: () -> Double = Jitter.draw) async throws(TransportError) -> HTTPResponse {
-        let id = lastTransferID.add(1, ordering: .relaxed).newValue
-        let transfer = try HTTPTransfer(request, id: id, client: handle.pointer)
+    /// - Parameter followUp: a request of this client that the transport thread sends as soon as
+    ///   an attempt of this one is answered with 2xx, before this call even resumes (its caller
+    ///   then executes it as usual and finds it under way). Ignored if another client's.
+    public func execute(
+        _ request: HTTPRequest, then followUp: PreparedRequest? = nil, jitter: () -> Double = Jitter.draw
+    ) async throws(TransportError) -> HTTPResponse {
+        let transfer = try HTTPTransfer(request, id: nextTransferID(), client: handle.pointer)
+        if let followUp, followUp.client === self {
+            let timeout = (try? Self.attemptTimeout(followUp.request, isFirst: true)) ?? 1
+            eapm_http_transfer_set_follow_up(transfer.pointer, followUp.transfer.pointer, timeout)
+        }
+        // The follow-up's transfer must outlive every attempt of this one (the transport thread
+        // reads it when one ends).
+        defer { withExtendedLifetime(followUp) {} }
+        return try await run(transfer, request, firstAttemptUnderWay: false, jitter: jitter)
+    }
+
+    /// Makes `request` ready to send, for `execute(_:then:)` of another request and `execute(_:)`.
+    public func prepare(_ request: HTTPRequest) throws(TransportError) -> PreparedRequest {
+        PreparedRequest(client: self, request: request, transfer: try HTTPTransfer(request, id: nextTransferID(), client: handle.pointer))
+    }
+
+    /// Sends a prepared request (once), or waits for the attempt the transport thread already
+    /// started as a follow-up, and retries as its policy says.
+    public func execute(_ prepared: PreparedRequest, jitter: () -> Double = Jitter.draw) async throws(TransportError) -> HTTPResponse {
+        precondition(prepared.client === self, "a prepared request goes with the client that prepared it")
+        let underWay = eapm_http_transfer_claim(prepared.transfer.pointer) == 0
+        return try await run(prepared.transfer, prepared.request, firstAttemptUnderWay: underWay, jitter: jitter)
+    }
+
+    private func nextTransferID() -> UInt64 { lastTransferID.add(1, ordering: .relaxed).newValue }
+
+    private func run(
+        _ transfer: borrowing HTTPTransfer, _ request: HTTPRequest, firstAttemptUnderWay: Bool, jitter: () -> Double
+    ) async throws(TransportError) -> HTTPResponse {
         let schedule = RetrySchedule(policy: request.retry)
         var retryDelays: [Duration] = []
         var attempt = 1
         while true {
-            try await perform(transfer, timeoutMilliseconds: try Self.attemptTimeout(request, isFirst: attempt == 1))
+            if attempt == 1, firstAttemptUnderWay {
+                await awaitUnderWay(transfer)
+            } else {
+                try await perform(transfer, timeoutMilliseconds: try Self.attemptTimeout(request, isFirst: attempt == 1))
+            }
             let outcome = transfer.outcome
             let decision = schedule.decision(
                 after: attempt, outcome: outcome, random: jitter(),
@@ -140,10 +176,29 @@ public final class HTTPClient: Sendable {
         if let failure { throw failure }
     }
 
-    /// On the transport thread: an attempt ended. Its caller resumes and owns the transfer again.
+    /// The attempt the transport thread started as a follow-up: suspends until it ends (not at all
+    /// if it has). Cancelling the task ends it as `perform`'s are ended.
+    private func awaitUnderWay(_ transfer: borrowing HTTPTransfer) async {
+        let client = handle
+        let pointer = SendablePointer(pointer: transfer.pointer)
+        let id = transfer.id
+        await withTaskCancellationHandler {
+            _ = await withCheckedContinuation { (continuation: CheckedContinuation<TransportError?, Never>) in
+                let waiting = Unmanaged.passRetained(WaitingAttempt(continuation: continuation))
+                if eapm_http_transfer_wait(pointer.pointer, waiting.toOpaque()) == 0 {
+                    waiting.release()
+                    continuation.resume(returning: nil)
+                }
+            }
+        } onCancel: {
+            eapm_http_client_cancel(client.pointer, id)
+        }
+    }
+
+    /// On the transport thread: an attempt ended. Its caller resumes (or, not waiting yet, finds
+    /// it ended) and owns the transfer again.
     private static func attemptEnded(_ transfer: OpaquePointer) {
-        guard let raw = eapm_http_transfer_context(transfer) else { return }
-        eapm_http_transfer_set_context(transfer, nil)
+        guard let raw = eapm_http_transfer_take_context(transfer) else { return }
         Unmanaged<WaitingAttempt>.fromOpaque(raw).takeRetainedValue().continuation.resume(returning: nil)
     }
 
@@ -156,6 +211,30 @@ public final class HTTPClient: Sendable {
         guard let string else { return body(nil) }
         return string.withCString { body($0) }
     }
+}
+
+/// A request made ready before it is due (`HTTPClient.prepare`), so that the transport thread can
+/// send it the moment another request of the same client is answered with 2xx
+/// (`HTTPClient.execute(_:then:)`): the run loop's `/event/next` as soon as the flush's batch is
+/// accepted, without a round trip through the event loop. Execute it once
+/// (`HTTPClient.execute(_:)`), whoever sent its first attempt.
+///
+/// Unchecked: the C transfer is touched by one thread at a time; its claim
+/// (`eapm_http_transfer_claim`) decides whether the transport thread or the caller submits it.
+public final class PreparedRequest: @unchecked Sendable {
+    fileprivate let client: HTTPClient
+    fileprivate let request: HTTPRequest
+    fileprivate let transfer: HTTPTransfer
+
+    fileprivate init(client: HTTPClient, request: HTTPRequest, transfer: consuming HTTPTransfer) {
+        self.client = client
+        self.request = request
+        self.transfer = transfer
+    }
+
+    /// Whether its first attempt is sent or on its way (by the transport thread as a follow-up,
+    /// or by `execute`).
+    package var isUnderWay: Bool { eapm_http_transfer_claimed(transfer.pointer) != 0 }
 }
 
 // MARK: - Helpers
