@@ -73,7 +73,7 @@ package struct ExtensionsAPIClient: Sendable {
         do {
             return try http.prepare(request)
         } catch {
-            throw ExtensionsAPIError(.unreachable, "Extensions API \(request.url): \(error)")
+            throw Self.unreachable(request.url, error)
         }
     }
 
@@ -83,7 +83,7 @@ package struct ExtensionsAPIClient: Sendable {
         do {
             response = try await http.execute(prepared)
         } catch {
-            throw ExtensionsAPIError(.unreachable, "Extensions API \(baseURL)/event/next: \(error)")
+            throw Self.unreachable(baseURL + "/event/next", error)
         }
         guard response.status == 200 else {
             throw ExtensionsAPIError(.rejected, "event/next answered \(response.status): \(response.bodyText.prefix(300))")
@@ -114,7 +114,11 @@ package struct ExtensionsAPIClient: Sendable {
         do {
             return try await http.execute(request)
         } catch {
-            throw ExtensionsAPIError(.unreachable, "Extensions API \(request.url): \(error)")
+            throw Self.unreachable(request.url, error)
         }
+    }
+
+    private static func unreachable(_ url: String, _ error: TransportError) -> ExtensionsAPIError {
+        ExtensionsAPIError(.unreachable, "Extensions API \(url): \(error)")
     }
 }
