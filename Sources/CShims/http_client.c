@@ -243,22 +243,25 @@ void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_
             replace_pool(client);
             continue; // wake-ups since take_requests went to the old multi handle
         }
-        int running = 0, left = 0;
-        start_queued(client, completed);
-        curl_multi_perform(client->multi, &running);
         eapm_http_transfer *ended = NULL;
-        CURLMsg *message;
-        while ((message = curl_multi_info_read(client->multi, &left)) != NULL) {
-            eapm_http_transfer *transfer = NULL;
-            curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&transfer);
-            if (message->msg != CURLMSG_DONE) continue;
-            transfer = unlink_id(&client->active, transfer->id);
-            end_attempt(client, transfer, message->data.result);
-            queue_follow_up(client, transfer, message->data.result);
-            push_back(&ended, transfer);
-        }
-        // Follow-ups go out first (they are what the answered transfers' callers would send next).
-        if (ended && client->queued && start_queued(client, completed)) curl_multi_perform(client->multi, &running);
+        start_queued(client, completed);
+        // Follow-ups go out before the answered transfers are handed back (they are what those
+        // transfers' callers would send next); a follow-up can end in the same perform (an
+        // immediate answer, a refused connection), and nothing that ended may wait for the poll.
+        do {
+            int running = 0, left = 0;
+            curl_multi_perform(client->multi, &running);
+            CURLMsg *message;
+            while ((message = curl_multi_info_read(client->multi, &left)) != NULL) {
+                eapm_http_transfer *transfer = NULL;
+                curl_easy_getinfo(message->easy_handle, CURLINFO_PRIVATE, (char **)&transfer);
+                if (message->msg != CURLMSG_DONE) continue;
+                transfer = unlink_id(&client->active, transfer->id);
+                end_attempt(client, transfer, message->data.result);
+                queue_follow_up(client, transfer, message->data.result);
+                push_back(&ended, transfer);
+            }
+        } while (client->queued && start_queued(client, completed));
         while (ended) {
             eapm_http_transfer *transfer = ended;
             ended = transfer->next;

@@ -49,6 +49,25 @@ struct HTTPFollowUpTests {
         }
     }
 
+    /// A follow-up can end in the perform that starts it (here: a scheme the client refuses). The
+    /// loop must hand it back at once, not after its next poll: were that a second each time (the
+    /// poll's bound), these rounds would outlast the suite's time limit.
+    @Test("a follow-up that ends as soon as it starts is handed back at once, round after round")
+    func endsWhereItStarts() async throws {
+        let client = try HTTPClient()
+        try await TestHTTPServer.with(behaviour: Self.behaviour(batchStatus: 202)) { server in
+            let base = "http://127.0.0.1:\(server.port)"
+            for _ in 0..<100 {
+                let next = try client.prepare(HTTPRequest(url: "ftp://127.0.0.1:\(server.port)/next"))
+                _ = try await client.execute(HTTPRequest(method: "POST", url: base + "/batch", body: [1]), then: next)
+                #expect(next.isUnderWay)
+                let error = try await #require(throws: TransportError.self) { try await client.execute(next) }
+                #expect(error.code == .badURL)
+            }
+            #expect(server.requests.count == 100, "only the batches reached the server")
+        }
+    }
+
     @Test("a failed answer leaves the follow-up to its caller", arguments: [503, 429, 400])
     func notSentOnFailure(status: Int) async throws {
         let client = try HTTPClient()
