@@ -217,7 +217,8 @@ public final class HTTPClient: Sendable {
 /// send it the moment another request of the same client is answered with 2xx
 /// (`HTTPClient.execute(_:then:)`): the run loop's `/event/next` as soon as the flush's batch is
 /// accepted, without a round trip through the event loop. Execute it once
-/// (`HTTPClient.execute(_:)`), whoever sent its first attempt.
+/// (`HTTPClient.execute(_:)`), whoever sent its first attempt; once handed to `execute(_:then:)`,
+/// execute it before letting it go (the transport thread may be sending it).
 ///
 /// Unchecked: the C transfer is touched by one thread at a time; its claim
 /// (`eapm_http_transfer_claim`) decides whether the transport thread or the caller submits it.
