@@ -78,10 +78,15 @@ enum StackFloor {
                     """.utf8)))
 
             var invocationsEnded = flushes.makeAsyncIterator()
+            let nextEvent = HTTPRequest(
+                url: base + "/2020-01-01/extension/event/next", headers: ["Lambda-Extension-Identifier": identifier],
+                timeout: .zero)
+            // As the extension does: the flush's batch carries `/event/next` (sent by the transport
+            // thread as soon as the batch is accepted).
+            var preparedNext: PreparedRequest?
             while true {
-                let event = try await http.execute(HTTPRequest(
-                    url: base + "/2020-01-01/extension/event/next", headers: ["Lambda-Extension-Identifier": identifier],
-                    timeout: .zero))
+                let event = try await http.execute(preparedNext ?? http.prepare(nextEvent))
+                preparedNext = nil
                 if (try? JSONParser.parse(event.body))?["eventType"]?.stringValue == "SHUTDOWN" { return 0 }
                 guard let data = await invocationsEnded.next() else { return 1 }
                 if data.body.isEmpty { continue }
@@ -92,7 +97,9 @@ enum StackFloor {
                     body = try codec.gzipped(body)
                     headers.add(name: "Content-Encoding", value: "gzip")
                 }
-                _ = try await http.execute(HTTPRequest(method: "POST", url: server + "/intake/v2/events", headers: headers, body: body))
+                preparedNext = try http.prepare(nextEvent)
+                _ = try await http.execute(
+                    HTTPRequest(method: "POST", url: server + "/intake/v2/events", headers: headers, body: body), then: preparedNext)
             }
         } catch {
             print("stack floor: \(error)")
