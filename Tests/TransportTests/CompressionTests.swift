@@ -65,6 +65,22 @@ struct CompressionTests {
         #expect(try inflater.inflate(stream.output, format: .gzip, maxOutputBytes: 100) == Array("second".utf8))
     }
 
+    @Test("an encoder made ready lazily: reset before its first write, then used, finished untouched")
+    func lazyStart() throws {
+        // zlib's state is made by the first write or finish (Sources/CShims/gzip.c).
+        var stream = try GzipStream()
+        try stream.reset()
+        try stream.write([])
+        try stream.write("after a reset of nothing")
+        try stream.finish()
+        var inflater = try Inflater()
+        #expect(try inflater.inflate(stream.output, format: .gzip, maxOutputBytes: 100) == Array("after a reset of nothing".utf8))
+        var untouched = try GzipStream()
+        try untouched.finish()
+        #expect(try inflater.inflate(untouched.output, format: .gzip, maxOutputBytes: 100) == [])
+        #expect(untouched.outputCount == 20, "an empty gzip member: 10-byte header, empty block, 8-byte trailer")
+    }
+
     @Test("writing after finish is a usage error")
     func writeAfterFinishFails() throws {
         var stream = try GzipStream()
