@@ -106,6 +106,8 @@ struct TelemetryAPITests {
         await platform.dispatcher.emit(platform.events.runtimeDone(requestID: "req-1", status: "success", durationMs: 1, producedBytes: 0))
         answerFirst.fire(())
         _ = await secondArrived.wait(timeoutMs: nil)
+        // The dispatcher records a delivery once it is answered: wait for that, not only for its arrival.
+        await platform.dispatcher.drain()
         await platform.stop()
         await listener.stop()
 
