@@ -51,7 +51,8 @@ static inline void eapm_buffer_free(eapm_buffer *buffer) {
 
 // MARK: - Streaming gzip encoder
 typedef struct eapm_gzip eapm_gzip;
-/// A gzip (RFC 1952) encoder at `level` (0-9, -1 for zlib's default; the caller checks it). Null on failure.
+/// A gzip (RFC 1952) encoder at `level` (0-9, -1 for zlib's default; the caller checks it). Null on
+/// failure. zlib's state is made by the first write or finish, which report it failing.
 eapm_gzip *_Nullable eapm_gzip_create(int level, eapm_error *error);
 /// Compresses `count` bytes, appending whatever zlib emits to the encoder's output.
 eapm_code eapm_gzip_write(eapm_gzip *gzip, const uint8_t *_Nullable bytes, size_t count, eapm_error *error);
