@@ -141,7 +141,8 @@ private final class RequestHandler: ChannelInboundHandler {
     /// The response's parts, as written on `channel`.
     private static func write(_ response: ServerResponse, on channel: any Channel, version: HTTPVersion, keepAlive: Bool) {
         var headers = HTTPHeaders()
-        for (name, value) in response.headers where name.lowercased() != "content-length" && name.lowercased() != "transfer-encoding" {
+        for (name, value) in response.headers
+        where !HTTPFields.isSameName(name, "content-length") && !HTTPFields.isSameName(name, "transfer-encoding") {
             headers.add(name: name, value: value)
         }
         headers.replaceOrAdd(name: "Content-Length", value: String(response.body.count))

@@ -19,13 +19,30 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
     }
 
     public mutating func remove(name: String) {
-        fields.removeAll { $0.name.lowercased() == name.lowercased() }
+        fields.removeAll { Self.isSameName($0.name, name) }
     }
 
     /// The first value of the field, if any.
     public subscript(name: String) -> String? {
-        let wanted = name.lowercased()
-        return fields.first { $0.name.lowercased() == wanted }?.value
+        fields.first { Self.isSameName($0.name, name) }?.value
+    }
+
+    /// Whether two field names are the same, ignoring ASCII case (field names are ASCII tokens,
+    /// RFC 9110 5.1). Byte by byte, without allocating: lowercasing both names made two strings per
+    /// field per lookup, ~1.5 % of an invocation's instructions (Benchmarks/ANALYSIS.md).
+    public static func isSameName(_ name: String, _ other: String) -> Bool {
+        guard name.utf8.count == other.utf8.count else { return false }
+        var name = name
+        var other = other
+        return name.withUTF8 { name in
+            other.withUTF8 { other in
+                for index in 0..<name.count where name[index] != other[index] {
+                    let lower = name[index] | 0x20
+                    guard lower == other[index] | 0x20, lower &- 0x61 < 26 else { return false }
+                }
+                return true
+            }
+        }
     }
 
     public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
