@@ -49,8 +49,14 @@ public struct JSONParser {
 
     var current: UInt8? { position < bytes.count ? bytes[position] : nil }
 
+    @inline(__always)
     mutating func skipWhitespace() {
-        while let byte = current, byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 { position += 1 }
+        // One comparison for the usual case, a byte that is not whitespace (all four are <= 0x20).
+        while position < bytes.count, bytes[position] <= 0x20 {
+            let byte = bytes[position]
+            guard byte == 0x20 || byte == 0x0A || byte == 0x0D || byte == 0x09 else { return }
+            position += 1
+        }
     }
 
     private mutating func parseValue(depth: Int) throws(JSONParseError) -> JSONValue {
