@@ -29,8 +29,8 @@ public struct HTTPFields: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     /// Whether two field names are the same, ignoring ASCII case (field names are ASCII tokens,
     /// RFC 9110 5.1). Byte by byte, without allocating: lowercasing both names made two strings per
-    /// field per lookup, ~1.5 % of an invocation's instructions (Benchmarks/ANALYSIS.md).
-    public static func isSameName(_ name: String, _ other: String) -> Bool {
+    /// field per lookup, ~1 % of an invocation's instructions (Benchmarks/ANALYSIS.md).
+    package static func isSameName(_ name: String, _ other: String) -> Bool {
         guard name.utf8.count == other.utf8.count else { return false }
         var name = name
         var other = other
