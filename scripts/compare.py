@@ -338,7 +338,18 @@ def main():
             value = figure(name, workload, key) if name in binaries else None
             if value is not None:
                 floors[name] = {"value": value, "ratio": ratio(value)}
+        # Each run's own ratio (the binaries alternate within a run): how far one run's figure moves.
+        def values(name):
+            return [r[key] for r in runs.get(name, {}).get(workload, [])]
+        per_run = []
+        for index, (mine, other) in enumerate(zip(values("ours"), values("official"))):
+            below = values("floor")[index] if floor is not None and index < len(values("floor")) else None
+            if below is not None and other > below:
+                per_run.append((mine - below) / (other - below))
+            elif below is None and other:
+                per_run.append(mine / other)
         rows.append({"figure": label, "ours": ours, "official": theirs, "floor": floor, "unit": unit, "ratio": ratio(ours),
+                     "ratioRange": [min(per_run), max(per_run)] if per_run else None,
                      "floors": floors, "aim": AIMS.get(label)})
 
     add("init above the floor (lambda-sim)", "initMs", "init", "ms", subtract_floor=True)
@@ -387,21 +398,24 @@ def fmt(value, digits=1):
 def markdown(results, args):
     lines = [
         "Side by side, one run, the binaries alternating on each workload; each figure is the median of "
-        f"{results['runs']} runs (`scripts/compare.py`; workloads in its header).",
+        f"{results['runs']} runs (`scripts/compare.py`; workloads in its header), and each run's own ratio "
+        "(lowest–highest) shows how far one run's figure moves on this machine.",
         "",
         "```sh",
         results["command"] or "python3 scripts/compare.py ...",
         "```",
         "",
-        "| figure | this extension | official | floor | ours / official | aim |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| figure | this extension | official | floor | ours / official | each run's ratio | aim |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for row in results["rows"]:
         unit = row["unit"]
         met = "" if row["ratio"] is None or row["aim"] is None else (" ✓" if row["ratio"] <= row["aim"] else " ✗")
+        spread = row.get("ratioRange")
         lines.append(
             f"| {row['figure']} | {fmt(row['ours'])} {unit} | {fmt(row['official'])} {unit if row['official'] is not None else ''} | "
             f"{fmt(row['floor']) + ' ' + unit if row['floor'] is not None else ''} | {fmt(row['ratio'], 2)}{met} | "
+            f"{fmt(spread[0], 2) + '–' + fmt(spread[1], 2) if spread else ''} | "
             f"{'≤ ' + fmt(row['aim'], 2) if row['aim'] is not None else ''} |")
     floored = [row for row in results["rows"] if row.get("floors")]
     if floored:
