@@ -16,6 +16,29 @@ public enum FuzzEntryPoints {
         if let payload = try? IntakePayload(ndjson: bytes) {
             precondition(payload.eventCount == payload.events.split(separator: 0x0A).count, "event count mismatch")
         }
+        // What checks each line stands in for the parser: both must say the same of every line.
+        scanAgreesWithParse(bytes)
+        for line in bytes.split(separator: 0x0A, omittingEmptySubsequences: true) { scanAgreesWithParse(Array(line)) }
+    }
+
+    /// `JSONParser.scanObject` against `JSONParser.parse`: the same error for a document that is not
+    /// JSON; for one that is, the same object shape (member count, first name, first value).
+    public static func scanAgreesWithParse(_ bytes: [UInt8]) {
+        let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
+        let scanned = bytes.withUnsafeBufferPointer { buffer in Result { () throws(JSONParseError) in try JSONParser.scanObject(buffer) } }
+        switch (parsed, scanned) {
+        case (.failure(let expected), .failure(let found)):
+            precondition(found == expected, "scan and parse disagree: \(found) against \(expected)")
+        case (.success(let value), .success(let object)):
+            let members = value.objectValue?.members
+            precondition(object?.memberCount == members?.count && object?.firstKey == members?.first?.key, "scan and parse disagree on the members")
+            if let object, let first = members?.first {
+                precondition(object.firstValueIsObject == (first.value.objectValue != nil), "scan and parse disagree on the first value's kind")
+                precondition((try? JSONParser.parse(Array(bytes[object.firstValue]))) == first.value, "the scan's first value is not the parser's")
+            }
+        default:
+            preconditionFailure("scan and parse disagree on whether the document is JSON")
+        }
     }
 
     /// The `/register/transaction` body parser.
