@@ -341,9 +341,10 @@ def main():
         # Each run's own ratio (the binaries alternate within a run): how far one run's figure moves.
         def values(name):
             return [r[key] for r in runs.get(name, {}).get(workload, [])]
+        floors_per_run = values("floor") if floor is not None else []
         per_run = []
         for index, (mine, other) in enumerate(zip(values("ours"), values("official"))):
-            below = values("floor")[index] if floor is not None and index < len(values("floor")) else None
+            below = floors_per_run[index] if index < len(floors_per_run) else None
             if below is not None and other > below:
                 per_run.append((mine - below) / (other - below))
             elif below is None and other:

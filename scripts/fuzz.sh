@@ -46,8 +46,8 @@ for target in "${targets[@]}"; do
 done
 # The latest result of every target, into BENCHMARKS.md: a target not run in this checkout keeps
 # the row the file has.
-for row in $(sed -n 's/^| `\(Fuzz[A-Za-z]*\)` |.*/\1/p' BENCHMARKS.md); do
-    [ -f "$work/results/$row.row" ] || grep "^| \`$row\` |" BENCHMARKS.md > "$work/results/$row.row"
+for kept in $(sed -n 's/^| `\(Fuzz[A-Za-z]*\)` |.*/\1/p' BENCHMARKS.md); do
+    [ -f "$work/results/$kept.row" ] || grep "^| \`$kept\` |" BENCHMARKS.md > "$work/results/$kept.row"
 done
 {
     echo "## Fuzzing"
