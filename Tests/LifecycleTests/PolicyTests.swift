@@ -35,6 +35,22 @@ struct PolicyTests {
         #expect(health.state == .healthy)
     }
 
+    @Test("health draws its random value only for a failure (each draw is a system call)")
+    func healthDrawsOnlyForFailures() {
+        var health = ServerHealth()
+        var draws = 0
+        func draw() -> Double {
+            draws += 1
+            return 0.5
+        }
+        health.record(.accepted, atMilliseconds: 0, random: draw())
+        health.record(.rateLimited, atMilliseconds: 0, random: draw())
+        health.record(.clientFailure("400"), atMilliseconds: 0, random: draw())
+        #expect(draws == 0)
+        health.record(.serverFailure("503"), atMilliseconds: 0, random: draw())
+        #expect(draws == 1 && health.state == .failing(until: 2500))
+    }
+
     @Test("APM Server answers are classified", arguments: [
         (202, SendOutcome.accepted), (429, .rateLimited),
     ])

@@ -33,8 +33,9 @@ public struct ServerHealth: Sendable, Equatable {
         }
     }
 
-    /// Updates the state after an outcome. `random` is uniform in 0..<1.
-    public mutating func record(_ outcome: SendOutcome, atMilliseconds now: UInt64, random: Double) {
+    /// Updates the state after an outcome. `random` is uniform in 0..<1, drawn only for a failure
+    /// (a draw is a system call: `Jitter`).
+    public mutating func record(_ outcome: SendOutcome, atMilliseconds now: UInt64, random: @autoclosure () -> Double) {
         switch outcome {
         case .accepted, .clientFailure:
             state = .healthy
@@ -42,7 +43,7 @@ public struct ServerHealth: Sendable, Equatable {
         case .rateLimited:
             break
         case .serverFailure:
-            let grace = Self.gracePeriodMilliseconds(consecutiveFailures: consecutiveFailures, random: random)
+            let grace = Self.gracePeriodMilliseconds(consecutiveFailures: consecutiveFailures, random: random())
             consecutiveFailures += 1
             state = .failing(until: now + grace)
         }
