@@ -15,6 +15,8 @@ public enum FuzzEntryPoints {
     public static func intake(_ bytes: [UInt8]) {
         if let payload = try? IntakePayload(ndjson: bytes) {
             precondition(payload.eventCount == payload.events.split(separator: 0x0A).count, "event count mismatch")
+            // As the receiver takes the agent's next request, its metadata line checked before.
+            precondition((try? IntakePayload(ndjson: bytes, checkedMetadata: payload.metadata)) == payload, "checked metadata changed the payload")
         }
         // What checks each line stands in for the parser: both must say the same of every line.
         scanAgreesWithParse(bytes)
@@ -22,10 +24,13 @@ public enum FuzzEntryPoints {
     }
 
     /// `JSONParser.scanObject` against `JSONParser.parse`: the same error for a document that is not
-    /// JSON; for one that is, the same object shape (member count, first name, first value).
+    /// JSON; for one that is, the same object shape (member count, first name, first value) and the
+    /// same transaction id (the receiver's scan looks it up in passing).
     public static func scanAgreesWithParse(_ bytes: [UInt8]) {
         let parsed = Result { () throws(JSONParseError) in try JSONParser.parse(bytes) }
-        let scanned = bytes.withUnsafeBufferPointer { buffer in Result { () throws(JSONParseError) in try JSONParser.scanObject(buffer) } }
+        let scanned = bytes.withUnsafeBufferPointer { buffer in
+            Result { () throws(JSONParseError) in try JSONParser.scanObject(buffer, nested: (member: "id", in: "transaction")) }
+        }
         switch (parsed, scanned) {
         case (.failure(let expected), .failure(let found)):
             precondition(found == expected, "scan and parse disagree: \(found) against \(expected)")
@@ -35,6 +40,8 @@ public enum FuzzEntryPoints {
             if let object, let first = members?.first {
                 precondition(object.firstValueIsObject == (first.value.objectValue != nil), "scan and parse disagree on the first value's kind")
                 precondition((try? JSONParser.parse(Array(bytes[object.firstValue]))) == first.value, "the scan's first value is not the parser's")
+                let id = object.nestedValue.flatMap { try? JSONParser.parse(Array(bytes[$0])) }
+                precondition(id == (first.key == "transaction" ? first.value["id"] : nil), "the scan's transaction id is not the parser's")
             }
         default:
             preconditionFailure("scan and parse disagree on whether the document is JSON")

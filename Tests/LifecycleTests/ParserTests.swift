@@ -34,6 +34,34 @@ struct ParserTests {
         #expect(failure?.line == line)
     }
 
+    @Test("a metadata line taken before is taken again without a check; any other first line is checked")
+    func checkedMetadata() throws {
+        let metadata = #"{"metadata":{"service":{"name":"s","agent":{"name":"nodejs","version":"4"}}}}"#
+        let events = #"{"transaction":{"id":"t1","type":"request"}}"# + "\n"
+        let checked = Array(metadata.utf8)
+        let body = Array((metadata + "\n" + events).utf8)
+        #expect(try IntakePayload(ndjson: body, checkedMetadata: checked) == IntakePayload(ndjson: body))
+        // Not checked again: bytes given as checked pass as they are, whatever they hold.
+        let notJSON = Array("not json".utf8)
+        #expect(try IntakePayload(ndjson: Array(("not json\n" + events).utf8), checkedMetadata: notJSON).metadata == notJSON)
+        // A line that differs from them (here by its last byte) is checked.
+        let truncated = String(metadata.dropLast())
+        let failure = #expect(throws: IntakePayload.Failure.self) {
+            try IntakePayload(ndjson: Array((truncated + "\n" + events).utf8), checkedMetadata: checked)
+        }
+        #expect(failure?.line == 1)
+        // Only a first line: the same bytes later are an event line, refused as one.
+        #expect(throws: IntakePayload.Failure.self) {
+            try IntakePayload(ndjson: Array((metadata + "\n" + metadata + "\n").utf8), checkedMetadata: checked)
+        }
+        // A registration the same way.
+        let registration = try TransactionRegistration(ndjson: body, checkedMetadata: checked)
+        #expect(registration == (try TransactionRegistration(ndjson: body)) && registration.transaction.id == "t1")
+        #expect(throws: TransactionRegistration.Failure.self) {
+            try TransactionRegistration(ndjson: Array((truncated + "\n" + events).utf8), checkedMetadata: checked)
+        }
+    }
+
     @Test("telemetry batches of both APIs parse; malformed ones are refused")
     func telemetryBatches() throws {
         let batch = Array(#"""

@@ -44,6 +44,9 @@ package final class AgentReceiver: Sendable {
     private let logger: Logger
     /// One inflater per receiver; requests are decoded one at a time under its lock (microseconds).
     private let inflater: LockedInflater
+    /// The metadata line last taken: the agent's next requests carry the same bytes, which then
+    /// need no second check (most of a small invocation's intake is metadata).
+    private let checkedMetadata = NIOLockedValueBox<[UInt8]>([])
 
     package init(
         forwarder: Forwarder, apmServer: APMServerClient, forwarderTimeout: Duration, events: Events, logger: Logger
@@ -107,11 +110,12 @@ package final class AgentReceiver: Sendable {
         if body.allSatisfy({ $0 == 0x0A || $0 == 0x0D || $0 == 0x20 }) { return ServerResponse(status: 202) }
         let payload: IntakePayload
         do {
-            payload = try IntakePayload(ndjson: body)
+            payload = try IntakePayload(ndjson: body, checkedMetadata: checkedMetadata.withLockedValue { $0 })
         } catch {
             logger.warning("malformed agent data refused", metadata: ["reason": "\(error)"])
             return .error(400, "invalid intake payload: \(error)")
         }
+        checkedMetadata.withLockedValue { $0 = payload.metadata }
         if !payload.transactionIDs.isEmpty { await events.transactionsReported(payload.transactionIDs) }
         await forwarder.addAgentPayload(
             metadata: payload.metadata, events: payload.events, eventCount: payload.eventCount,
@@ -171,10 +175,11 @@ package final class AgentReceiver: Sendable {
         }
         let registration: TransactionRegistration
         do {
-            registration = try TransactionRegistration(ndjson: body)
+            registration = try TransactionRegistration(ndjson: body, checkedMetadata: checkedMetadata.withLockedValue { $0 })
         } catch {
             return .error(error.status, error.reason)
         }
+        if let metadata = registration.metadata { checkedMetadata.withLockedValue { $0 = metadata } }
         await events.transactionRegistered(requestID, registration.transaction, registration.metadata)
         return ServerResponse(status: 200)
     }

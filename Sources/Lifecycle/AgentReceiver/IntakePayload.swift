@@ -18,11 +18,15 @@ package struct IntakePayload: Equatable, Sendable {
         package var description: String { "line \(line): \(reason)" }
     }
 
-    package init(ndjson body: [UInt8]) throws(Failure) {
-        self = try body.withUnsafeBufferPointer { (buffer) throws(Failure) in try IntakePayload(ndjson: buffer) }
+    /// - Parameter checkedMetadata: a metadata line taken before: a first line with its bytes is
+    ///   taken without checking it again (an agent sends the same one with every request).
+    package init(ndjson body: [UInt8], checkedMetadata: [UInt8] = []) throws(Failure) {
+        self = try body.withUnsafeBufferPointer { (buffer) throws(Failure) in
+            try IntakePayload(ndjson: buffer, checkedMetadata: checkedMetadata)
+        }
     }
 
-    private init(ndjson body: UnsafeBufferPointer<UInt8>) throws(Failure) {
+    private init(ndjson body: UnsafeBufferPointer<UInt8>, checkedMetadata: [UInt8]) throws(Failure) {
         var metadata: [UInt8]?
         var events: [UInt8] = []
         events.reserveCapacity(body.count)
@@ -32,11 +36,15 @@ package struct IntakePayload: Equatable, Sendable {
         for line in NDJSONLines(body) {
             lineNumber += 1
             if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+            if metadata == nil, !checkedMetadata.isEmpty, checkedMetadata.hasSameBytes(as: line) {
+                metadata = checkedMetadata
+                continue
+            }
 
             // Checked as strictly as a parse, without building the line's values (they go on as bytes).
             let scanned: ScannedObject?
             do {
-                scanned = try JSONParser.scanObject(line)
+                scanned = try JSONParser.scanObject(line, nested: (member: "id", in: "transaction"))
             } catch {
                 throw Failure(line: lineNumber, reason: "\(error)")
             }
@@ -55,7 +63,7 @@ package struct IntakePayload: Equatable, Sendable {
             }
             switch key {
             case "transaction":
-                if let id = JSONParser.stringMember("id", of: UnsafeBufferPointer(rebasing: line[scanned.firstValue])) {
+                if let range = scanned.nestedValue, let id = JSONParser.string(at: range, of: line) {
                     transactionIDs.append(id)
                 }
             case "span", "error", "metricset", "log": break

@@ -21,3 +21,12 @@ struct NDJSONLines: Sequence, IteratorProtocol {
         return UnsafeBufferPointer(rebasing: body[start..<lineEnd])
     }
 }
+
+extension [UInt8] {
+    /// Whether `line` holds these bytes (`memcmp`).
+    func hasSameBytes(as line: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == line.count else { return false }
+        guard let other = line.baseAddress else { return true }
+        return withUnsafeBufferPointer { memcmp($0.baseAddress!, other, count) == 0 }
+    }
+}
