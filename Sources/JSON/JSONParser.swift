@@ -194,9 +194,9 @@ public struct JSONParser {
         position += 1
         let start = position
         // Fast path: no escapes, the bytes are the string.
-        while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 { position += 1 }
+        let isASCII = skipPlainRun()
         if current == UInt8(ascii: "\"") {
-            let value = try decodeUTF8(start..<position)
+            let value = try decodeUTF8(start..<position, isASCII: isASCII)
             position += 1
             return value
         }
@@ -222,12 +222,12 @@ public struct JSONParser {
         }
     }
 
-    /// Checked here, then decoded (nothing left to repair): `String(validating:as:)` is generic
+    /// Checked here unless all ASCII, then decoded (nothing left to repair): `String(validating:as:)` is generic
     /// and not specialised, and looked up type metadata at each call (4 % of a whole invocation's
     /// instructions, Benchmarks/ANALYSIS.md).
-    private func decodeUTF8(_ range: Range<Int>) throws(JSONParseError) -> String {
+    private func decodeUTF8(_ range: Range<Int>, isASCII: Bool) throws(JSONParseError) -> String {
         let buffer = UnsafeBufferPointer(rebasing: bytes[range])
-        guard Self.isValidUTF8(buffer) else { throw JSONParseError(offset: range.lowerBound, reason: "invalid UTF-8 in string") }
+        guard isASCII || Self.isValidUTF8(buffer) else { throw JSONParseError(offset: range.lowerBound, reason: "invalid UTF-8 in string") }
         return String(decoding: buffer, as: UTF8.self)
     }
 

@@ -158,14 +158,26 @@ extension JSONParser {
         let quote = position
         position += 1
         let start = position
-        // Every byte ORed together: an ASCII string (most are) needs no UTF-8 check after the scan.
-        var allBits: UInt8 = 0
-        // Eight bytes at a time up to the first that ends the plain run (a quote, a backslash or a
-        // control character): most of an intake line is strings, and this is most of what
-        // checking one costs.
+        let isASCII = skipPlainRun()
+        if current == UInt8(ascii: "\"") {
+            guard isASCII || Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
+                throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
+            }
+            position += 1
+            return
+        }
+        position = quote
+        _ = try parseString()
+    }
+
+    /// Moves past a string's bytes up to the first quote, backslash or control character (or the
+    /// end), eight at a time, and says whether they were all ASCII (then they need no UTF-8
+    /// check): most of an intake line is strings, and this is most of what checking one costs.
+    @inline(__always)
+    mutating func skipPlainRun() -> Bool {
+        // The plain bytes ORed together: one test of their high bits at the end, no branch per word.
+        var words: UInt64 = 0
         if let base = bytes.baseAddress {
-            // The plain bytes ORed together: one test of their high bits after the loop, no branch per word.
-            var words: UInt64 = 0
             while position + 8 <= bytes.count {
                 let word = UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self)
                 let ends = Self.runEnds(word)
@@ -177,21 +189,12 @@ extension JSONParser {
                 words |= word
                 position += 8
             }
-            if words & Self.highBits != 0 { allBits = 0x80 }
         }
         while let byte = current, byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
-            allBits |= byte
+            words |= UInt64(byte)
             position += 1
         }
-        if current == UInt8(ascii: "\"") {
-            guard allBits < 0x80 || Self.isValidUTF8(UnsafeBufferPointer(rebasing: bytes[start..<position])) else {
-                throw JSONParseError(offset: start, reason: "invalid UTF-8 in string")
-            }
-            position += 1
-            return
-        }
-        position = quote
-        _ = try parseString()
+        return words & Self.highBits == 0
     }
 
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
