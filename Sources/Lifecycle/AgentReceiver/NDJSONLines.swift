@@ -26,7 +26,7 @@ extension [UInt8] {
     /// Whether `line` holds these bytes (`memcmp`).
     func hasSameBytes(as line: UnsafeBufferPointer<UInt8>) -> Bool {
         guard count == line.count else { return false }
-        guard let other = line.baseAddress else { return true }
-        return withUnsafeBufferPointer { memcmp($0.baseAddress!, other, count) == 0 }
+        guard count > 0 else { return true } // an empty one may have no address
+        return withUnsafeBufferPointer { memcmp($0.baseAddress!, line.baseAddress!, count) == 0 }
     }
 }
