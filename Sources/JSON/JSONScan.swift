@@ -9,9 +9,6 @@ public struct ScannedObject: Sendable, Equatable {
     /// The byte range of the value of the member asked for (the last of that name, as
     /// `JSONObject`'s subscript reads it); nil when there is none or none was asked for.
     public var memberValue: Range<Int>?
-    /// The byte range of the value of the nested member asked for (`scanObject`'s `nested`): a
-    /// member of the first member's value; nil when there is none or none was asked for.
-    public var nestedValue: Range<Int>? = nil
 }
 
 extension JSONParser {
@@ -19,19 +16,13 @@ extension JSONParser {
     /// what the receiver needs of each intake line is its syntax, how many members it has and
     /// which, and parsing a line into values cost most of the receiver's time.
     /// - Returns: nil when the document is valid JSON but not an object.
-    /// - Parameters:
-    ///   - member: a top-level member whose value's place to report (`memberValue`).
-    ///   - nested: when the first member is named `in` and its value is an object, that object's
-    ///     member whose value's place to report (`nestedValue`): a transaction's id is found in the
-    ///     pass that checks its line, not in a second one.
-    public static func scanObject(
-        _ buffer: UnsafeBufferPointer<UInt8>, member: String? = nil, nested: (member: String, in: String)? = nil
-    ) throws(JSONParseError) -> ScannedObject? {
+    /// - Parameter member: a top-level member whose value's place to report (`memberValue`).
+    public static func scanObject(_ buffer: UnsafeBufferPointer<UInt8>, member: String? = nil) throws(JSONParseError) -> ScannedObject? {
         var parser = JSONParser(bytes: buffer)
         parser.skipWhitespace()
         var scanned: ScannedObject?
         if parser.current == UInt8(ascii: "{") {
-            scanned = try parser.skipObject(depth: 0, scanning: true, member: member, nested: nested)
+            scanned = try parser.skipObject(depth: 0, scanning: true, member: member)
         } else {
             _ = try parser.skipValue(depth: 0)
         }
@@ -40,10 +31,11 @@ extension JSONParser {
         return scanned
     }
 
-    /// The string at `range` of `buffer` (a place `scanObject` reported); nil when the value
-    /// there is not a string.
-    public static func string(at range: Range<Int>, of buffer: UnsafeBufferPointer<UInt8>) -> String? {
-        (try? parse(UnsafeBufferPointer(rebasing: buffer[range])))?.stringValue
+    /// A top-level string member of an object document, without building the rest; nil when the
+    /// document is not a valid object, or the member is missing or not a string.
+    public static func stringMember(_ name: String, of buffer: UnsafeBufferPointer<UInt8>) -> String? {
+        guard let range = (try? scanObject(buffer, member: name))?.memberValue else { return nil }
+        return (try? parse(UnsafeBufferPointer(rebasing: buffer[range])))?.stringValue
     }
 
     /// Skips one value, checking it; returns whether it was an object.
@@ -67,9 +59,7 @@ extension JSONParser {
 
     /// With `scanning`, also says what the object holds (its first member's name is the one
     /// string made, and `member`'s name the one compared).
-    private mutating func skipObject(
-        depth: Int, scanning: Bool, member: String? = nil, nested: (member: String, in: String)? = nil
-    ) throws(JSONParseError) -> ScannedObject {
+    private mutating func skipObject(depth: Int, scanning: Bool, member: String? = nil) throws(JSONParseError) -> ScannedObject {
         position += 1
         var scanned = ScannedObject(memberCount: 0, firstKey: nil, firstValue: 0..<0, firstValueIsObject: false)
         skipWhitespace()
@@ -88,14 +78,7 @@ extension JSONParser {
             position += 1
             skipWhitespace()
             let start = position
-            let isObject: Bool
-            if scanned.memberCount == 0, let nested, current == UInt8(ascii: "{"), scanned.firstKey == nested.in {
-                // Only ever the top level's first member (depth 1), far from `maxDepth`.
-                scanned.nestedValue = try skipObject(depth: depth + 1, scanning: false, member: nested.member).memberValue
-                isObject = true
-            } else {
-                isObject = try skipValue(depth: depth + 1)
-            }
+            let isObject = try skipValue(depth: depth + 1)
             if scanned.memberCount == 0 {
                 scanned.firstValue = start..<position
                 scanned.firstValueIsObject = isObject

@@ -44,7 +44,7 @@ package struct IntakePayload: Equatable, Sendable {
             // Checked as strictly as a parse, without building the line's values (they go on as bytes).
             let scanned: ScannedObject?
             do {
-                scanned = try JSONParser.scanObject(line, nested: (member: "id", in: "transaction"))
+                scanned = try JSONParser.scanObject(line)
             } catch {
                 throw Failure(line: lineNumber, reason: "\(error)")
             }
@@ -63,7 +63,7 @@ package struct IntakePayload: Equatable, Sendable {
             }
             switch key {
             case "transaction":
-                if let range = scanned.nestedValue, let id = JSONParser.string(at: range, of: line) {
+                if let id = JSONParser.stringMember("id", of: UnsafeBufferPointer(rebasing: line[scanned.firstValue])) {
                     transactionIDs.append(id)
                 }
             case "span", "error", "metricset", "log": break

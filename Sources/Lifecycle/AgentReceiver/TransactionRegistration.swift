@@ -24,7 +24,6 @@ package struct TransactionRegistration: Equatable, Sendable {
     private init(ndjson body: UnsafeBufferPointer<UInt8>, checkedMetadata: [UInt8]) throws(Failure) {
         var metadata: [UInt8]?
         var transaction: UnsafeBufferPointer<UInt8>?
-        var id: String?
         for line in NDJSONLines(body) where !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) {
             if metadata == nil, transaction == nil, !checkedMetadata.isEmpty, checkedMetadata.hasSameBytes(as: line) {
                 metadata = checkedMetadata
@@ -32,7 +31,7 @@ package struct TransactionRegistration: Equatable, Sendable {
             }
             let scanned: ScannedObject?
             do {
-                scanned = try JSONParser.scanObject(line, nested: (member: "id", in: "transaction"))
+                scanned = try JSONParser.scanObject(line)
             } catch {
                 throw Failure(status: 400, reason: "\(error)")
             }
@@ -43,12 +42,11 @@ package struct TransactionRegistration: Equatable, Sendable {
                 metadata = Array(line)
             } else if scanned.firstKey == "transaction", scanned.firstValueIsObject, transaction == nil {
                 transaction = UnsafeBufferPointer(rebasing: line[scanned.firstValue])
-                id = scanned.nestedValue.flatMap { JSONParser.string(at: $0, of: line) }
             } else {
                 throw Failure(status: 400, reason: "expected an optional metadata line and one transaction")
             }
         }
-        guard let transaction, let id, !id.isEmpty else {
+        guard let transaction, let id = JSONParser.stringMember("id", of: transaction), !id.isEmpty else {
             throw Failure(status: 422, reason: "the transaction needs an id")
         }
         self.metadata = metadata
