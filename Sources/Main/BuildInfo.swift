@@ -1,6 +1,6 @@
 /// How this binary was built. A plain `swift build` keeps these values; `scripts/build_layer.sh`
 /// rewrites this file in its own copy of the sources (never in the work tree) with the git commit
-/// and the build time of the packaged layer.
+/// of the packaged layer and that commit's time.
 enum BuildInfo {
     static let commit = "unknown"
     static let date = "unknown"
