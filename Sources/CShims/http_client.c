@@ -3,6 +3,9 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <errno.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 eapm_code eapm_http_global_init(eapm_error *error) {
     CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -46,10 +49,13 @@ eapm_http_client *eapm_http_client_create(const eapm_http_client_options *option
         return NULL;
     }
     pthread_mutex_init(&client->lock, NULL);
+    client->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     client->verify_peer = options->verify_peer;
     client->max_connections = options->max_connections > 0 ? options->max_connections : 8L;
     if (options->ca_bundle_path) client->ca_bundle_path = strdup(options->ca_bundle_path);
-    if (!make_pool(client, &client->multi, &client->share)) {
+    if (client->wake_fd < 0) {
+        eapm_fail(error, EAPM_ERR_NOMEM, errno, "eventfd for the HTTP client's loop: %s", strerror(errno));
+    } else if (!make_pool(client, &client->multi, &client->share)) {
         eapm_fail(error, EAPM_ERR_NOMEM, 0, "curl_multi_init or curl_share_init failed");
     } else if (!options->extra_ca_pem || load_extra_cas(client, options->extra_ca_pem, error) == EAPM_OK) {
         return client;
@@ -66,6 +72,7 @@ void eapm_http_client_destroy(eapm_http_client *client) {
     X509_STORE_free(client->trust_store);
     free(client->ca_bundle_path);
     eapm_buffer_free(&client->cancelled_ids);
+    if (client->wake_fd >= 0) close(client->wake_fd);
     pthread_mutex_destroy(&client->lock);
     free(client);
 }
@@ -111,14 +118,18 @@ void eapm_http_give_back_easy(eapm_http_client *client, CURL *easy) {
 }
 long eapm_http_client_easies_made(eapm_http_client *client) { return __atomic_load_n(&client->easies_made, __ATOMIC_RELAXED); }
 
-// MARK: - Requests from other threads (they wake the loop under the lock: it may replace `multi`)
+// MARK: - Requests from other threads (handed over under the lock, the loop woken after it)
+static void wake(eapm_http_client *client) {
+    // Fails only when the counter is full (the loop is awake already).
+    (void)!eventfd_write(client->wake_fd, 1);
+}
 static void request(eapm_http_client *client, int *flag, const uint64_t *cancelled_id) {
     pthread_mutex_lock(&client->lock);
     if (flag) *flag = 1;
     // Out of memory, a cancelled attempt ends at its timeout instead.
     if (cancelled_id) eapm_buffer_append(&client->cancelled_ids, cancelled_id, sizeof *cancelled_id);
-    curl_multi_wakeup(client->multi);
     pthread_mutex_unlock(&client->lock);
+    wake(client);
 }
 void eapm_http_client_stop(eapm_http_client *client) { request(client, &client->stopped, NULL); }
 void eapm_http_client_drop_connections(eapm_http_client *client) { request(client, &client->drop_requested, NULL); }
@@ -142,8 +153,8 @@ eapm_code eapm_http_client_submit(eapm_http_client *client, eapm_http_transfer *
     pthread_mutex_lock(&client->lock);
     int stopped = client->stopped;
     if (!stopped) push_back(&client->submitted, transfer);
-    curl_multi_wakeup(client->multi);
     pthread_mutex_unlock(&client->lock);
+    wake(client);
     return stopped ? eapm_fail(error, EAPM_ERR_CANCELLED, 0, "the HTTP client is shut down") : EAPM_OK;
 }
 
@@ -201,10 +212,8 @@ static void replace_pool(eapm_http_client *client) {
     CURLSH *share;
     client->dropping = 0;
     if (!make_pool(client, &multi, &share)) return; // out of memory: the old pool stays
-    pthread_mutex_lock(&client->lock);
     old = client->multi;
     client->multi = multi;
-    pthread_mutex_unlock(&client->lock);
     curl_multi_cleanup(old);
     curl_share_cleanup(client->share);
     client->share = share;
@@ -241,7 +250,7 @@ void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_
     while (take_requests(client, completed)) {
         if (client->dropping && !client->active) {
             replace_pool(client);
-            continue; // wake-ups since take_requests went to the old multi handle
+            continue; // what was handed over meanwhile goes to the new pool
         }
         eapm_http_transfer *ended = NULL;
         start_queued(client, completed);
@@ -268,6 +277,10 @@ void eapm_http_client_run(eapm_http_client *client, void (*completed)(eapm_http_
             transfer->next = NULL;
             completed(transfer);
         }
-        curl_multi_poll(client->multi, NULL, 0, 1000, NULL); // curl's next timer bounds the wait
+        // curl's next timer bounds the wait; a wake-up is read before what it announced is taken.
+        struct curl_waitfd woken = {.fd = client->wake_fd, .events = CURL_WAIT_POLLIN};
+        curl_multi_poll(client->multi, &woken, 1, 1000, NULL);
+        eventfd_t count;
+        if (woken.revents) (void)eventfd_read(client->wake_fd, &count);
     }
 }

@@ -63,11 +63,13 @@ struct eapm_http_transfer {
 };
 
 // One curl multi handle driven by one loop thread. Other threads hand over attempts, cancellations
-// and drops under `lock` and wake the loop, which alone calls curl on the multi and its easy
-// handles (while attached) and replaces `multi` under the lock.
+// and drops under `lock`, then wake the loop through `wake_fd`, which lives as long as the client:
+// the loop alone calls curl on the multi and its easy handles (while attached), and may replace
+// `multi`. Waking after the unlock matters on one CPU: the woken loop runs at once and would
+// otherwise block on the lock at once, two context switches more per hand-over.
 struct eapm_http_client {
     pthread_mutex_t lock;
-    CURLM *multi;
+    int wake_fd;               // an eventfd, in every curl_multi_poll of the loop
     eapm_http_transfer *submitted;
     eapm_buffer cancelled_ids; // uint64_t
     int drop_requested, stopped;
@@ -77,6 +79,7 @@ struct eapm_http_client {
     int idle_count;
     long easies_made;
     // The loop thread's:
+    CURLM *multi;
     CURLSH *share;             // TLS sessions, names; on an easy handle only while it runs
     eapm_http_transfer *queued; // taken, held back while a drop waits for `active` to end
     eapm_http_transfer *active;
